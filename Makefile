@@ -1,0 +1,49 @@
+# The two commands in the README: `make book` and `make test`. Each creates .venv and
+# installs everything it needs on a fresh machine (pinned by constraints.txt).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+NBVAL  := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+.PHONY: install test test-package test-notebooks test-browser book bench lab sync clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,book]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make test: package tests and doctests, nbval over every chapter, and the browser check
+test: test-package test-notebooks test-browser
+
+test-package: $(STAMP)
+	$(BIN)/python -m pytest -q --doctest-modules influence_demo tests --ignore=tests/browser
+
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest -q $(NBVAL) -n 2 --dist loadfile book
+
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -q tests/browser
+
+## make book: the HTML book in _build/html, warnings as errors, no stale cache
+book: $(STAMP)
+	$(BIN)/jupyter-book build --all -W --keep-going .
+
+## make bench: the benchmark table of the package issue
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+## make lab: open the chapters in JupyterLab
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt jupyterlab
+	$(BIN)/jupyter lab book
+
+## make sync: regenerate each notebook's paired py:percent file after editing it
+sync: $(STAMP)
+	$(BIN)/jupytext --sync book/*.ipynb
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,72 @@
+r"""influence_demo: influence functions for least squares and logistic regression, checked
+against exact leave-one-out retraining.
+
+Conventions (stated once; the book's notation page compares them with other libraries):
+
+* The training objective is a **sum**, :math:`R(\theta)=\sum_i L(z_i,\theta)+\frac\lambda2\lVert\theta\rVert^2`,
+  and :math:`H=\nabla^2 R(\hat\theta)` includes the penalty.
+* :math:`\mathcal I_{\text{up,params}}(z)=-H^{-1}\nabla L(z,\hat\theta)` and
+  :math:`\mathcal I_{\text{up,loss}}(z,z_{\text{test}})=-\nabla L(z_{\text{test}},\hat\theta)^\top H^{-1}\nabla L(z,\hat\theta)`
+  (Koh & Liang 2017, eq. 1-2).
+* Removing :math:`z_i` is up-weighting by :math:`\epsilon=-1`:
+  :math:`\hat\theta_{-i}-\hat\theta\approx-\mathcal I_{\text{up,params}}(z_i)`.
+  Under Koh & Liang's mean objective the influences are :math:`n` times ours and removal is
+  :math:`\epsilon=-1/n`.
+"""
+
+from .datasets import flip_labels, load_digits_pair, make_logistic_data, ols_seed_data, tiny_logistic_data
+from .exceptions import (
+    ConvergenceError,
+    ConvergenceWarning,
+    NotFittedError,
+    NotPositiveDefiniteError,
+    SeparableDataError,
+)
+from .influence import influence_loss, influence_params, self_influence
+from .loo import (
+    leverage,
+    loo_loss_change,
+    loo_loss_change_onestep,
+    loo_params,
+    loo_params_ols,
+    loo_params_onestep,
+)
+from .metrics import pearson, rankdata, spearman
+from .models import LinearRegression, LogisticRegression, add_intercept, gradient_descent, sigmoid
+from .solvers import SolverInfo, cg, inverse_hvp, lissa
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LinearRegression",
+    "LogisticRegression",
+    "add_intercept",
+    "sigmoid",
+    "gradient_descent",
+    "inverse_hvp",
+    "cg",
+    "lissa",
+    "SolverInfo",
+    "influence_params",
+    "influence_loss",
+    "self_influence",
+    "loo_params",
+    "loo_loss_change",
+    "loo_params_ols",
+    "loo_params_onestep",
+    "loo_loss_change_onestep",
+    "leverage",
+    "ols_seed_data",
+    "tiny_logistic_data",
+    "make_logistic_data",
+    "load_digits_pair",
+    "flip_labels",
+    "pearson",
+    "spearman",
+    "rankdata",
+    "NotFittedError",
+    "NotPositiveDefiniteError",
+    "SeparableDataError",
+    "ConvergenceError",
+    "ConvergenceWarning",
+]

@@ -1,0 +1,93 @@
+"""Input checks shared by the models, solvers and influence functions."""
+
+import numpy as np
+
+from .exceptions import NotFittedError
+
+
+def as_matrix(X, name="X"):
+    """Return ``X`` as a finite 2-D float array, or raise a ValueError that says why not."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_features); got shape {X.shape}. "
+            f"Use {name}.reshape(-1, 1) for a single feature."
+        )
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} must not be empty; got shape {X.shape}")
+    check_finite(X, name)
+    return X
+
+
+def as_vector(y, name="y"):
+    """Return ``y`` as a finite 1-D float array."""
+    y = np.asarray(y, dtype=float)
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D with shape (n_samples,); got shape {y.shape}")
+    check_finite(y, name)
+    return y
+
+
+def check_finite(a, name):
+    """Raise ValueError if ``a`` holds NaN or inf."""
+    a = np.asarray(a)
+    if not np.all(np.isfinite(a)):
+        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+        raise ValueError(f"{name} contains NaN or inf ({bad} non-finite value(s))")
+
+
+def check_Xy(X, y, n_features=None, names=("X", "y")):
+    """Validate a design matrix and its targets together.
+
+    ``n_features``, when given, is the number of columns ``X`` must have (the model's ``p``).
+    """
+    X = as_matrix(X, names[0])
+    y = as_vector(y, names[1])
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"{names[0]} and {names[1]} have different lengths: "
+            f"{X.shape[0]} rows against {y.shape[0]} targets"
+        )
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(
+            f"{names[0]} has {X.shape[1]} columns but the model was fitted with {n_features} "
+            "(did you forget add_intercept?)"
+        )
+    return X, y
+
+
+def check_binary(y, name="y"):
+    """Raise ValueError unless every label is 0 or 1."""
+    bad = ~np.isin(y, (0.0, 1.0))
+    if np.any(bad):
+        shown = np.unique(np.asarray(y)[bad])[:5]
+        raise ValueError(
+            f"{name} must contain only the labels 0 and 1; found {shown.tolist()}. "
+            "Map {-1, +1} labels with (y + 1) / 2."
+        )
+
+
+def check_nonnegative(value, name):
+    """Raise ValueError unless ``value`` is a finite number >= 0."""
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0; got {value}")
+    return value
+
+
+def check_theta(theta, p):
+    """Validate an explicit parameter vector of length ``p``."""
+    theta = np.asarray(theta, dtype=float)
+    if theta.shape != (p,):
+        raise ValueError(f"theta must have shape ({p},); got {theta.shape}")
+    check_finite(theta, "theta")
+    return theta
+
+
+def check_fitted(model):
+    """Raise NotFittedError if ``model`` has no ``theta_``."""
+    if getattr(model, "theta_", None) is None:
+        raise NotFittedError(
+            f"This {type(model).__name__} is not fitted yet: call fit(X, y) first "
+            "(or set theta_ with with_theta)."
+        )

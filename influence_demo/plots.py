@@ -1,0 +1,133 @@
+"""Figures the book shows. They serve the book; the maths lives in the other modules.
+
+Each function draws on a given matplotlib ``Axes`` (or a new one) and returns it.
+"""
+
+import numpy as np
+
+from .metrics import pearson, spearman
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(4.5, 4.5))
+    return ax
+
+
+def plot_predicted_vs_actual(
+    actual, predicted, ax=None, label=None, xlabel="actual change", ylabel="predicted change", **scatter_kw
+):
+    """Scatter predicted against actual effects, with the line y = x and both correlations.
+
+    The legend entry reads ``label (Pearson r = ..., Spearman rho = ...)``. Call it once per
+    estimator on the same axes to compare them.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    stats : dict with keys ``pearson`` and ``spearman``
+    """
+    actual, predicted = np.ravel(actual), np.ravel(predicted)
+    ax = _axes(ax)
+    stats = {"pearson": pearson(actual, predicted), "spearman": spearman(actual, predicted)}
+    text = f"Pearson r = {stats['pearson']:.3f}, Spearman ρ = {stats['spearman']:.3f}"
+    ax.scatter(actual, predicted, s=scatter_kw.pop("s", 18), alpha=scatter_kw.pop("alpha", 0.8),
+               label=f"{label} ({text})" if label else text, **scatter_kw)
+    lims = np.array([min(actual.min(), predicted.min()), max(actual.max(), predicted.max())])
+    pad = 0.05 * (lims[1] - lims[0] or 1.0)
+    lims = lims + [-pad, pad]
+    old = [line for line in ax.lines if line.get_label() == "y = x"]
+    if old:
+        prev = old[0].get_xdata()
+        lims = [min(lims[0], prev[0]), max(lims[1], prev[1])]
+        old[0].remove()
+    ax.plot(lims, lims, color="0.4", lw=1, ls="--", label="y = x", zorder=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize="small", loc="upper left")
+    return ax, stats
+
+
+def plot_cg_residuals(residuals, ax=None, tolerance=None, labels=None):
+    """Residual norm against iteration on a log scale, one line per right-hand side.
+
+    Parameters
+    ----------
+    residuals : array, shape (n_iter + 1,) or (n_iter + 1, k)
+        For example ``info.residuals`` from :func:`~influence_demo.solvers.cg`.
+    tolerance : float or array of shape (k,), optional
+        Drawn as dotted horizontal line(s).
+    """
+    R = np.asarray(residuals, dtype=float)
+    R = R[:, None] if R.ndim == 1 else R
+    ax = _axes(ax)
+    its = np.arange(R.shape[0])
+    floor = np.finfo(float).tiny
+    for j in range(R.shape[1]):
+        lab = labels[j] if labels is not None else (f"column {j}" if R.shape[1] > 1 else None)
+        ax.semilogy(its, np.maximum(R[:, j], floor), marker="o", ms=3, label=lab)
+    if tolerance is not None:
+        for t in np.atleast_1d(tolerance):
+            ax.axhline(t, color="0.5", ls=":", lw=1)
+    ax.set_xlabel("CG iteration")
+    ax.set_ylabel(r"residual $\|b - A x_k\|_2$")
+    if R.shape[1] > 1 or labels is not None:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def plot_ranking(scores, ax=None, top=None, names=None):
+    """Compare how several scores rank the same points (a "bump chart").
+
+    Parameters
+    ----------
+    scores : dict of str -> array, shape (n,)
+        Larger score = higher rank (rank 1). Each score is one column of the chart.
+    top : int, optional
+        Only label the ``top`` points of the first score.
+    names : sequence of str, optional
+        Point labels (default: the indices).
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    keys = list(scores)
+    arrays = [np.ravel(scores[k]) for k in keys]
+    n = arrays[0].size
+    ranks = np.array([np.argsort(np.argsort(-a, kind="stable"), kind="stable") + 1 for a in arrays])
+    ax = _axes(ax)
+    names = [str(i) for i in range(n)] if names is None else list(names)
+    shown = range(n) if top is None else np.argsort(ranks[0])[:top]
+    for i in shown:
+        ax.plot(range(len(keys)), ranks[:, i], marker="o")
+        ax.annotate(names[i], (0, ranks[0, i]), xytext=(-8, 0), textcoords="offset points",
+                    ha="right", va="center", fontsize="small")
+        ax.annotate(names[i], (len(keys) - 1, ranks[-1, i]), xytext=(8, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize="small")
+    ax.set_xticks(range(len(keys)), keys)
+    ax.set_xlim(-0.5, len(keys) - 0.5)
+    ax.set_ylim(n + 0.5, 0.5)
+    ax.set_ylabel("rank (1 = largest)")
+    return ax
+
+
+def plot_images(images, titles=None, ncols=5, shape=(8, 8), axes=None, cmap="gray_r"):
+    """Show flattened images (for example 8x8 digits) in a grid, with optional titles."""
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images, dtype=float)
+    k = images.shape[0]
+    if axes is None:
+        nrows = int(np.ceil(k / ncols))
+        _, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 1.9 * nrows), squeeze=False)
+    axes = np.ravel(axes)
+    for j, ax in enumerate(axes):
+        ax.set_axis_off()
+        if j < k:
+            ax.imshow(images[j].reshape(shape), cmap=cmap, vmin=0, vmax=1)
+            if titles is not None:
+                ax.set_title(titles[j], fontsize="small")
+    return axes
