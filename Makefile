@@ -5,13 +5,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-NBVAL  := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: install test test-package test-notebooks test-browser book bench lab sync clean
+.PHONY: install test test-package test-notebooks test-browser book bench lab execute sync clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,book]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (influence-demo)" >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -41,7 +42,15 @@ lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt jupyterlab
 	$(BIN)/jupyter lab book
 
-## make sync: regenerate each notebook's paired py:percent file after editing it
+## make execute: rebuild every chapter notebook from its py:percent twin and run it top to bottom
+## (one chapter: make execute CHAPTERS=book/solvers.py)
+CHAPTERS ?= $(wildcard book/*.py)
+execute: $(STAMP)
+	for f in $(CHAPTERS); do \
+	  $(BIN)/jupytext --to ipynb --set-formats ipynb,py:percent --execute $$f || exit 1; \
+	done
+
+## make sync: after editing a notebook in Jupyter, refresh its py:percent twin (and back)
 sync: $(STAMP)
 	$(BIN)/jupytext --sync book/*.ipynb
 
