@@ -1,0 +1,8 @@
+# %% [markdown]
+# (mislabeled)=
+# # mislabeled
+#
+# Stub: this chapter is being written.
+
+# %%
+1 + 1

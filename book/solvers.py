@@ -1,0 +1,8 @@
+# %% [markdown]
+# (solvers)=
+# # solvers
+#
+# Stub: this chapter is being written.
+
+# %%
+1 + 1
