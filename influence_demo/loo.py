@@ -33,7 +33,7 @@ def leverage(X, l2=0.0):
     >>> X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 10.0]])
     >>> h = leverage(X)
     >>> np.round(h, 3), round(float(h.sum()), 10)
-    (array([0.354, 0.29 , 0.268, 0.988]), 2.0)
+    (array([0.418, 0.331, 0.275, 0.976]), 2.0)
     """
     X = as_matrix(X)
     l2 = check_nonnegative(l2, "l2")

@@ -37,7 +37,7 @@ def pearson(a, b):
     Examples
     --------
     >>> pearson([1, 2, 3], [2, 4, 6.5])
-    0.9986...
+    0.9979...
     """
     a, b = _pair(a, b)
     a, b = a - a.mean(), b - b.mean()
