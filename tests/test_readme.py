@@ -1,0 +1,26 @@
+"""The README's example code runs and means what it says."""
+
+import pathlib
+import re
+
+import numpy as np
+
+README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks():
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_readme_has_an_example():
+    assert len(python_blocks()) >= 1
+
+
+def test_readme_example_runs_and_predicts_retraining():
+    namespace = {}
+    for block in python_blocks():
+        exec(compile(block, str(README), "exec"), namespace)
+    predicted, actual = namespace["predicted"], namespace["actual"]
+    assert predicted.shape == actual.shape == (5, 200)
+    # the claim of the example: -I_up,loss predicts the retraining effect
+    assert np.corrcoef(predicted.ravel(), actual.ravel())[0, 1] > 0.95
