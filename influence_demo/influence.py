@@ -100,9 +100,9 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
     G_test = model.grad(X_test, y_test)
     if G_test.shape[0] <= G.shape[0]:
         S = inverse_hvp(model, X, y, G_test.T, method=method, damping=damping, **options)
-        return -(S.T @ G.T)
+        return (-S.T) @ G.T  # negate the small factor, not the (m, n) product
     S = inverse_hvp(model, X, y, G.T, method=method, damping=damping, **options)
-    return -(G_test @ S)
+    return G_test @ (-S)
 
 
 def self_influence(model, X, y, method="direct", damping=0.0, **options):
