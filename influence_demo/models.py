@@ -28,6 +28,7 @@ from ._linalg import Cholesky
 from ._validation import (
     as_matrix,
     check_binary,
+    check_finite,
     check_fitted,
     check_nonnegative,
     check_theta,
@@ -173,6 +174,7 @@ class _LinearInTheta:
         >>> np.allclose(model.hvp(V, X, y), model.hessian(X, y))
         True
         """
+        check_finite(V, "V")
         return self.hvp_operator(X, y, theta)(V)
 
     def hvp_operator(self, X, y, theta=None):
@@ -303,7 +305,9 @@ class LogisticRegression(_LinearInTheta):
         check_binary(y)
 
     def _loss(self, s, y):
-        return np.logaddexp(0.0, s) - y * s
+        # log(1 + e^s) - y s = log(1 + e^{(1 - 2y) s}) for y in {0, 1}; this form keeps the
+        # tiny loss of a confidently correct point (~ e^{-|s|}) instead of cancelling it to 0.
+        return np.logaddexp(0.0, (1.0 - 2.0 * y) * s)
 
     def _dloss(self, s, y):
         return sigmoid(s) - y

@@ -121,11 +121,11 @@ def cg(matvec, B, *, x0=None, rtol=1e-10, atol=0.0, maxiter=None, callback=None,
         raise ValueError(f"maxiter must be >= 0; got {maxiter}")
 
     def A(P):
-        out = np.asarray(matvec(P[:, 0] if vector else P), dtype=float)
-        out = out.reshape(p, -1)
-        if out.shape != P.shape:
-            raise ValueError(f"matvec returned shape {out.shape}; expected {P.shape}")
-        return out
+        Q = P[:, 0] if vector else P
+        out = np.asarray(matvec(Q), dtype=float)
+        if out.shape != Q.shape and not (vector and out.shape == P.shape):
+            raise ValueError(f"matvec returned shape {out.shape}; expected {Q.shape}")
+        return out.reshape(P.shape)
 
     if x0 is None:
         X = np.zeros_like(Bm)
@@ -293,21 +293,24 @@ def lissa(
     total = np.zeros_like(Vm)
     for _ in range(repeats):
         U = Vm.copy()
-        for j in range(depth):
-            if batch_size is None:
-                HU = full(U)
-            else:
-                idx = rng.choice(n, size=batch_size, replace=False)
-                HU = op.on_subset(idx, U, n / batch_size) + damping * U
-            U = Vm + U - HU / scale
-            if j % 10 == 9 or j == depth - 1:
-                growth = np.max(np.linalg.norm(U, axis=0) / vnorm)
-                if not np.isfinite(growth) or growth > 1e12:
-                    raise ConvergenceError(
-                        f"LiSSA diverged after {j + 1} steps (iterate norm grew by {growth:.1e}): "
-                        f"scale = {scale:.4g} is too small. It must exceed half the largest "
-                        "eigenvalue of H + damping*I; raise scale or leave it None to estimate it."
-                    )
+        # A too-small scale overflows within a few steps; the growth check below turns
+        # that into a ConvergenceError rather than a stream of floating-point warnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for j in range(depth):
+                if batch_size is None:
+                    HU = full(U)
+                else:
+                    idx = rng.choice(n, size=batch_size, replace=False)
+                    HU = op.on_subset(idx, U, n / batch_size) + damping * U
+                U = Vm + U - HU / scale
+                if j % 10 == 9 or j == depth - 1:
+                    growth = np.max(np.linalg.norm(U, axis=0) / vnorm)
+                    if not np.isfinite(growth) or growth > 1e12:
+                        raise ConvergenceError(
+                            f"LiSSA diverged after {j + 1} steps (iterate norm grew by {growth:.1e}): "
+                            f"scale = {scale:.4g} is too small. It must exceed half the largest "
+                            "eigenvalue of H + damping*I; raise scale or leave it None to estimate it."
+                        )
         total += U / scale
     Xs = total / repeats
     resid = np.linalg.norm(full(Xs) - Vm, axis=0)

@@ -1,0 +1,171 @@
+"""Leave-one-out: brute-force refits, the least-squares closed form, the one-step Newton
+estimate, and how well the influence function predicts the actual change."""
+
+import numpy as np
+import pytest
+
+from influence_demo import (
+    LinearRegression,
+    LogisticRegression,
+    influence_loss,
+    influence_params,
+    leverage,
+    loo_loss_change,
+    loo_loss_change_onestep,
+    loo_params,
+    loo_params_ols,
+    loo_params_onestep,
+    pearson,
+)
+
+
+def refits_by_lstsq(X, y, l2):
+    """theta_{-i} from numpy's least squares on the data without point i (ridge by augmentation)."""
+    n, p = X.shape
+    out = np.empty((n, p))
+    for i in range(n):
+        keep = np.arange(n) != i
+        Xa = np.vstack([X[keep], np.sqrt(l2 / 2) * np.eye(p)])
+        ya = np.concatenate([y[keep], np.zeros(p)])
+        out[i] = np.linalg.lstsq(Xa, ya, rcond=None)[0]
+    return out
+
+
+# --- least squares: the influence function is exact after the leverage factor ---------------
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.8])
+def test_loo_params_brute_force_matches_lstsq_refits(ls_data, l2):
+    X, y = ls_data
+    model = LinearRegression(l2=l2).fit(X, y)
+    np.testing.assert_allclose(loo_params(model, X, y), refits_by_lstsq(X, y, l2), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.8])
+def test_influence_with_leverage_factor_equals_exact_loo(ls_data, l2):
+    """theta_{-i} = theta_hat - I_up,params(z_i) / (1 - h_ii) exactly, for OLS and for ridge."""
+    X, y = ls_data
+    model = LinearRegression(l2=l2).fit(X, y)
+    h = leverage(X, l2=l2)
+    predicted = model.theta_ - influence_params(model, X, y) / (1 - h)[:, None]
+    brute = loo_params(model, X, y)
+    np.testing.assert_allclose(predicted, brute, rtol=0, atol=1e-10)
+    # Without the factor it is only an approximation (this is what the source notebook ranks by).
+    plain = model.theta_ - influence_params(model, X, y)
+    assert np.abs(plain - brute).max() > 1e-3
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.8])
+def test_loo_params_ols_and_onestep_equal_brute_force(ls_data, l2):
+    X, y = ls_data
+    model = LinearRegression(l2=l2).fit(X, y)
+    brute = loo_params(model, X, y)
+    closed = loo_params_ols(X, y, l2=l2)
+    assert closed.shape == X.shape
+    np.testing.assert_allclose(closed, brute, rtol=0, atol=1e-10)
+    # One Newton step on a quadratic is exact.
+    np.testing.assert_allclose(loo_params_onestep(model, X, y), closed, rtol=0, atol=1e-10)
+
+
+def test_ridge_loo_differs_from_ols_loo(ls_data):
+    X, y = ls_data
+    assert np.abs(loo_params_ols(X, y, l2=5.0) - loo_params_ols(X, y)).max() > 1e-3
+
+
+def test_leverage_is_the_hat_matrix_diagonal(ls_data):
+    X, y = ls_data
+    n, p = X.shape
+    hat = X @ np.linalg.solve(X.T @ X, X.T)
+    h = leverage(X)
+    np.testing.assert_allclose(h, np.diag(hat), rtol=1e-12)
+    assert np.all((h >= 0) & (h <= 1))
+    np.testing.assert_allclose(h.sum(), p, rtol=1e-12)
+    # Ridge: X (X^T X + l2/2 I)^{-1} X^T, trace below p.
+    h2 = leverage(X, l2=4.0)
+    np.testing.assert_allclose(h2, np.diag(X @ np.linalg.solve(X.T @ X + 2.0 * np.eye(p), X.T)), rtol=1e-12)
+    assert h2.sum() < p and np.all(h2 < h)
+
+
+@pytest.mark.parametrize("kind", ["linear", "logistic"])
+def test_loo_loss_change_matches_explicit_loop(kind, ls_data, l2_logistic_problem):
+    if kind == "linear":
+        X, y = ls_data
+        X_test, y_test = X[:4] + 0.1, y[:4] - 0.2
+        model = LinearRegression().fit(X, y)
+    else:
+        model, X, y, X_test, y_test = l2_logistic_problem
+    thetas = loo_params(model, X, y)
+    base = model.loss(X_test, y_test)
+    expected = np.stack([model.loss(X_test, y_test, th) - base for th in thetas], axis=1)
+    out = loo_loss_change(model, X, y, X_test, y_test)
+    assert out.shape == (len(y_test), len(y))
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(loo_loss_change(model, X, y, X_test, y_test, loo_thetas=thetas), out)
+
+
+# --- L2 logistic regression: influence predicts the actual LOO change ---------------------
+
+
+@pytest.fixture(scope="module")
+def logistic_loo(l2_logistic_problem):
+    model, X, y, X_test, y_test = l2_logistic_problem
+    thetas = loo_params(model, X, y)
+    actual = loo_loss_change(model, X, y, X_test, y_test, loo_thetas=thetas)
+    return model, X, y, X_test, y_test, thetas, actual
+
+
+def test_logistic_loo_refits_are_converged(logistic_loo):
+    model, X, y, _, _, thetas, _ = logistic_loo
+    for i in (0, 17, 49):
+        keep = np.arange(len(y)) != i
+        g = model.objective_grad(X[keep], y[keep], thetas[i])
+        assert np.linalg.norm(g) <= 1e-10
+
+
+def test_predicted_loo_test_loss_change_correlates_with_actual(logistic_loo):
+    model, X, y, X_test, y_test, _, actual = logistic_loo
+    predicted = -influence_loss(model, X, y, X_test, y_test)
+    r = pearson(predicted.ravel(), actual.ravel())
+    assert r >= 0.99
+    np.testing.assert_allclose(r, np.corrcoef(predicted.ravel(), actual.ravel())[0, 1], rtol=1e-12)
+    # The sign is right: removing a point moves the test loss the way -I_up,loss says.
+    big = np.abs(actual) > 0.05
+    assert np.mean(np.sign(predicted[big]) == np.sign(actual[big])) == 1.0
+
+
+def test_onestep_estimate_beats_the_plain_influence_function(logistic_loo):
+    model, X, y, X_test, y_test, thetas, actual = logistic_loo
+    plain_params = model.theta_ - influence_params(model, X, y)
+    onestep_params = loo_params_onestep(model, X, y)
+    err_plain = np.linalg.norm(plain_params - thetas)
+    err_onestep = np.linalg.norm(onestep_params - thetas)
+    assert err_onestep < 0.5 * err_plain
+    plain_loss = -influence_loss(model, X, y, X_test, y_test)
+    onestep_loss = loo_loss_change_onestep(model, X, y, X_test, y_test)
+    assert np.linalg.norm(onestep_loss - actual) < 0.5 * np.linalg.norm(plain_loss - actual)
+    assert pearson(onestep_loss.ravel(), actual.ravel()) > pearson(plain_loss.ravel(), actual.ravel())
+
+
+def test_onestep_is_the_newton_step_on_the_reduced_objective(l2_logistic_problem):
+    """theta_hat - H_{-i}^{-1} grad R_{-i}(theta_hat), with H_{-i} and grad R_{-i} written out."""
+    model, X, y, X_test, y_test = l2_logistic_problem
+    onestep = loo_params_onestep(model, X, y)
+    for i in (0, 5, 33):
+        keep = np.arange(len(y)) != i
+        H = model.hessian(X[keep], y[keep])
+        g = model.objective_grad(X[keep], y[keep])
+        np.testing.assert_allclose(onestep[i], model.theta_ - np.linalg.solve(H, g), rtol=1e-10, atol=1e-13)
+    # And the loss change is evaluated exactly at those parameters.
+    base = model.loss(X_test, y_test)
+    expected = np.stack([model.loss(X_test, y_test, th) - base for th in onestep], axis=1)
+    np.testing.assert_allclose(loo_loss_change_onestep(model, X, y, X_test, y_test), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_logistic_loo_uses_the_models_settings():
+    X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0], [1.0, 1.5]])
+    y = np.array([0.0, 1.0, 0.0, 1.0, 1.0])
+    model = LogisticRegression(l2=2.0).fit(X, y)
+    thetas = loo_params(model, X, y)
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        np.testing.assert_allclose(thetas[i], LogisticRegression(l2=2.0).fit(X[keep], y[keep]).theta_, rtol=1e-9)
