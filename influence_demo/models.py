@@ -368,12 +368,12 @@ class LogisticRegression(_LinearInTheta):
         gnorm = np.inf
         for it in range(self.max_iter + 1):
             s = X @ theta
-            if self.l2 == 0 and np.all(sign * s > 0):
+            if self.l2 == 0 and _separates(sign * s):
                 raise SeparableDataError(
                     "The classes are linearly separable (theta = "
-                    f"{np.array2string(theta, precision=3)} classifies every training point "
-                    "correctly), so with l2 = 0 the logistic loss has no minimum and theta "
-                    "would grow without bound. Use an L2 penalty (l2 > 0)."
+                    f"{np.array2string(theta, precision=3)} puts every training point on its "
+                    "own class's side, or on the boundary), so with l2 = 0 the logistic loss "
+                    "has no minimum and theta would grow without bound. Use an L2 penalty (l2 > 0)."
                 )
             g = X.T @ self._dloss(s, y) + self.l2 * theta
             gnorm = float(np.linalg.norm(g))
@@ -409,6 +409,18 @@ class LogisticRegression(_LinearInTheta):
 
     def _refit(self, X, y, theta0):
         return LogisticRegression(self.l2, self.tol, self.max_iter).fit(X, y, theta0=theta0).theta_
+
+
+def _separates(margins):
+    r"""True if the signed margins :math:`(2y_i - 1)\,x_i^\top\theta` certify separation.
+
+    If every margin is :math:`\ge 0` and at least one is :math:`> 0`, moving along
+    :math:`\theta` lowers every loss term or leaves it unchanged, so the unpenalised
+    logistic loss has no minimiser (complete or quasi-complete separation). Margins within
+    rounding of zero count as zero.
+    """
+    tol = 1e-6 * max(1.0, float(np.max(np.abs(margins))))
+    return bool(np.all(margins > -tol) and np.any(margins > tol))
 
 
 def gradient_descent(model, X, y, lr=0.1, n_steps=2000, theta0=None, record=None):

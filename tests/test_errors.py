@@ -399,7 +399,7 @@ def test_leverage_one_point_has_no_loo_fit():
 def test_separable_data_without_penalty_raises():
     x, y, _, _ = tiny_logistic_data()
     X = add_intercept(x)
-    with pytest.raises(SeparableDataError, match=r"linearly separable .*classifies every training point correctly.*Use an L2 penalty"):
+    with pytest.raises(SeparableDataError, match=r"linearly separable .*own class's side.*Use an L2 penalty"):
         LogisticRegression().fit(X, y)
     with pytest.raises(SeparableDataError, match="linearly separable"):
         LogisticRegression().fit(X, y, theta0=np.array([1.0, -1.5]))  # already separating
@@ -409,6 +409,24 @@ def test_separable_data_without_penalty_raises():
     with pytest.raises(SeparableDataError):
         LogisticRegression().fit(Xs, ys)
     assert LogisticRegression(l2=1.0).fit(Xs, ys).grad_norm_ <= 1e-10
+
+
+def test_quasi_separable_data_without_penalty_raises():
+    # x = 1 carries both labels; theta = c * (1, -1) puts every point on its side or on
+    # the boundary, so the MLE does not exist although the fit's gradient goes to zero.
+    X = add_intercept(np.array([[0.0], [1.0], [1.0], [2.0]]))
+    y = np.array([0.0, 0.0, 1.0, 1.0])
+    with pytest.raises(SeparableDataError, match="or on the boundary"):
+        LogisticRegression().fit(X, y)
+    assert LogisticRegression(l2=0.1).fit(X, y).grad_norm_ <= 1e-10
+
+
+def test_overlapping_data_without_penalty_is_not_flagged():
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        X = add_intercept(rng.normal(size=(60, 2)))
+        y = (rng.uniform(size=60) < 0.5).astype(float)
+        assert LogisticRegression().fit(X, y).grad_norm_ <= 1e-10
 
 
 def test_newton_that_runs_out_of_iterations_warns_with_the_gradient_norm(data):
