@@ -27,7 +27,7 @@ test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest -q $(NBVAL) -n 2 --dist loadfile book
 
 test-browser: $(STAMP)
-	$(BIN)/python -m pytest -q tests/browser
+	$(BIN)/python -m pytest -q -rs tests/browser
 
 ## make book: the HTML book in _build/html, warnings as errors, no stale cache
 book: $(STAMP)
