@@ -23,8 +23,11 @@ test: test-package test-notebooks test-browser
 test-package: $(STAMP)
 	$(BIN)/python -m pytest -q --doctest-modules influence_demo tests --ignore=tests/browser
 
+# Two notebooks run at once on separate kernels; one BLAS thread each keeps them from
+# oversubscribing the cores (the chapters' matrices are small).
 test-notebooks: $(STAMP)
-	$(BIN)/python -m pytest -q $(NBVAL) -n 2 --dist loadfile book
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	  $(BIN)/python -m pytest -q $(NBVAL) -n 2 --dist loadfile book
 
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest -q -rs tests/browser
