@@ -11,6 +11,7 @@ Without Chromium the check is skipped, unless ``INFLUENCE_DEMO_REQUIRE_BROWSER=1
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def build_book():
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", "--all", "-W", "--keep-going", "."]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    return proc.returncode, proc.stdout + proc.stderr
+    return proc.returncode, re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
 
 
 def find_pages():
