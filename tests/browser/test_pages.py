@@ -217,4 +217,5 @@ def test_page(page, build_info, html_dir, server, driver, screenshot_dir):
     problems += check_links(driver, page, server, html_dir)
     problems += check_console(driver)
     save_screenshot(driver, page, screenshot_dir)
+    problems = list(dict.fromkeys(problems))  # a broken link repeated on the page is one problem
     assert not problems, f"{page}: {len(problems)} problem(s)\n" + "\n".join(problems)
