@@ -89,22 +89,35 @@ def best_time(fn, *args, repeats=5, **kwargs):
     return best, result
 
 
-def format_time(seconds):
-    """Format a duration as ``"<number> ms"`` below one second, ``"<number> s"`` above.
+def format_time(seconds, unit=None):
+    """Format a duration as ``"<number> ms"`` or ``"<number> s"``, with three significant digits.
 
     These are the forms that the book's nbval sanitizer normalises, so a timing printed
     this way can change from run to run without failing the notebook tests.
+
+    Parameters
+    ----------
+    seconds : float
+    unit : {None, "ms", "s"}, default None
+        ``None`` picks milliseconds below one second and seconds above. Fix the unit when
+        the text must not change form from run to run (a timing near one second would
+        otherwise switch between the two).
 
     Examples
     --------
     >>> format_time(0.00042), format_time(0.0123), format_time(0.5), format_time(12.0)
     ('0.420 ms', '12.3 ms', '500 ms', '12.0 s')
+    >>> format_time(1.5, unit="ms"), format_time(0.05, unit="s")
+    ('1500 ms', '0.050 s')
     """
     seconds = float(seconds)
-    if seconds >= 1.0:
-        return f"{seconds:.{2 if seconds < 10 else 1 if seconds < 100 else 0}f} s"
-    ms = 1e3 * seconds
-    return f"{ms:.{3 if ms < 1 else 2 if ms < 10 else 1 if ms < 100 else 0}f} ms"
+    if unit not in (None, "ms", "s"):
+        raise ValueError(f"unit must be None, 'ms' or 's'; got {unit!r}")
+    if unit is None:
+        unit = "s" if seconds >= 1.0 else "ms"
+    value = 1e3 * seconds if unit == "ms" else seconds
+    digits = 3 if value < 1 else 2 if value < 10 else 1 if value < 100 else 0
+    return f"{value:.{digits}f} {unit}"
 
 
 def format_ratio(ratio):

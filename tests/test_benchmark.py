@@ -57,6 +57,19 @@ def test_format_time_matches_the_nbval_sanitizer(seconds):
     assert float(number) * (1e-3 if unit == "ms" else 1.0) == pytest.approx(seconds, rel=0.06, abs=1e-6)
 
 
+@pytest.mark.parametrize("seconds", [2e-4, 0.98, 1.02, 37.0])
+def test_format_time_with_a_fixed_unit(seconds):
+    ms, s = format_time(seconds, unit="ms"), format_time(seconds, unit="s")
+    assert ms.endswith(" ms") and s.endswith(" s") and TIME_RE.match(ms) and TIME_RE.match(s)
+    assert float(ms.split()[0]) == pytest.approx(1e3 * seconds, rel=0.01)
+    assert float(s.split()[0]) == pytest.approx(seconds, rel=0.01, abs=1e-3)
+
+
+def test_format_time_rejects_unknown_unit():
+    with pytest.raises(ValueError, match="unit"):
+        format_time(1.0, unit="min")
+
+
 @pytest.mark.parametrize("ratio", [0.93, 1.0, 52.37, 1234.5])
 def test_format_ratio_matches_the_nbval_sanitizer(ratio):
     text = format_ratio(ratio)
