@@ -37,7 +37,7 @@
 # - time numerical code fairly (best of several repeats) with `influence_demo.benchmark`.
 #
 # Timings in this chapter were measured when the notebook ran, on whatever machine ran it;
-# yours will differ. Every iteration count and error is deterministic. We time with a
+# yours will differ. Iteration counts and errors are the same on every run. We time with a
 # single BLAS thread (set with `threadpoolctl`, which comes with scikit-learn): with several
 # threads on a busy machine, small matrix products spend more time waiting for each other
 # than computing, and the timings would measure the machine's load rather than the
