@@ -44,7 +44,6 @@
 import matplotlib.pyplot as plt
 import numpy as np
 from myst_nb import glue
-from threadpoolctl import threadpool_limits
 
 from influence_demo import (
     LogisticRegression,
@@ -55,10 +54,6 @@ from influence_demo import (
     spearman,
 )
 from influence_demo.plots import plot_images
-
-# The matrices in this chapter are small. Multithreaded BLAS costs more than it saves on
-# them, many times more on a busy machine, so we use one thread for the many refits.
-_blas_threads = threadpool_limits(limits=1, user_api="blas")
 
 # %% [markdown]
 # ## Flipping labels
@@ -73,11 +68,11 @@ _blas_threads = threadpool_limits(limits=1, user_api="blas")
 X_raw, y_clean, X_test_raw, y_test = load_digits_pair(1, 7, rng=0)
 X, X_test = add_intercept(X_raw), add_intercept(X_test_raw)
 n = len(y_clean)
-L2, TOL, FLIP = 1e-2, 1e-8, 0.10
+L2, FLIP = 1e-2, 0.10
 
 
 def fit(labels, theta0=None):
-    return LogisticRegression(l2=L2, tol=TOL).fit(X, labels, theta0=theta0)
+    return LogisticRegression(l2=L2).fit(X, labels, theta0=theta0)
 
 
 def test_accuracy(model):
@@ -182,7 +177,7 @@ np.testing.assert_allclose(si, h * np.expm1(loss_noisy), rtol=1e-8, atol=1e-14)
 rho_si_loss = spearman(si, loss_noisy)
 print(f"Spearman correlation of self-influence and training loss: {rho_si_loss:.3f}")
 print(f"median leverage: flipped {np.median(h[flipped]):.3f}, correct {np.median(h[~is_flipped]):.3f}")
-glue("ml-rho-si-loss", rho_si_loss, display=False)
+glue("ml-rho-si-loss", float(rho_si_loss), display=False)
 glue("ml-h-flipped", float(np.median(h[flipped])), display=False)
 glue("ml-h-correct", float(np.median(h[~is_flipped])), display=False)
 
@@ -365,7 +360,7 @@ for seed in range(n_seeds):
     rare = np.zeros((n, len(owners)))
     rare[owners, np.arange(len(owners))] = 1.0
     X_rare = add_intercept(np.hstack([X_raw, rare]))
-    model_rare = LogisticRegression(l2=L2, tol=TOL).fit(X_rare, y_seed)
+    model_rare = LogisticRegression(l2=L2).fit(X_rare, y_seed)
     scores = {"self-influence": -self_influence(model_rare, X_rare, y_seed),
               "training loss": model_rare.loss(X_rare, y_seed)}
     orders_rare = {k: np.argsort(-v, kind="stable") for k, v in scores.items()}
