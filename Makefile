@@ -23,11 +23,13 @@ test: test-package test-notebooks test-browser
 test-package: $(STAMP)
 	$(BIN)/python -m pytest -q --doctest-modules influence_demo tests --ignore=tests/browser
 
-# Two notebooks run at once on separate kernels; one BLAS thread each keeps them from
-# oversubscribing the cores (the chapters' matrices are small).
+# Chapters run with one BLAS thread, both when their outputs are stored (make execute) and
+# when nbval re-runs them: two notebooks run at once, the chapters' matrices are small, and
+# the same threading gives the same last digits.
+ONE_THREAD := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 test-notebooks: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-	  $(BIN)/python -m pytest -q $(NBVAL) -n 2 --dist loadfile book
+	$(ONE_THREAD) $(BIN)/python -m pytest -q $(NBVAL) -n 2 --dist loadfile book
 
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest -q -rs tests/browser
@@ -50,7 +52,7 @@ lab: $(STAMP)
 CHAPTERS ?= $(wildcard book/*.py)
 execute: $(STAMP)
 	for f in $(CHAPTERS); do \
-	  $(BIN)/jupytext --to ipynb --set-formats ipynb,py:percent --execute $$f || exit 1; \
+	  $(ONE_THREAD) $(BIN)/jupytext --to ipynb --set-formats ipynb,py:percent --execute $$f || exit 1; \
 	done
 
 ## make sync: after editing a notebook in Jupyter, refresh its py:percent twin (and back)
