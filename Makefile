@@ -52,7 +52,7 @@ lab: $(STAMP)
 CHAPTERS ?= $(wildcard book/*.py)
 execute: $(STAMP)
 	for f in $(CHAPTERS); do \
-	  $(ONE_THREAD) $(BIN)/jupytext --to ipynb --set-formats ipynb,py:percent --execute $$f || exit 1; \
+	  $(ONE_THREAD) $(BIN)/jupytext --to ipynb --set-formats ipynb,py:percent --update --execute $$f || exit 1; \
 	done
 
 ## make sync: after editing a notebook in Jupyter, refresh its py:percent twin (and back)
