@@ -117,9 +117,12 @@ from influence_demo.plots import plot_predicted_vs_actual, plot_ranking
 # after two lines of algebra,
 #
 # $$
-# \hat\theta_{-i} - \hat\theta = -\frac{(X^\top X)^{-1} x_i\, e_i}{1 - h_{ii}}
-# = -\frac{\mathcal I_{\text{up,params}}(z_i)}{1 - h_{ii}}, \qquad
-# h_{ii} = x_i^\top (X^\top X)^{-1} x_i ,
+# \begin{aligned}
+# \hat\theta_{-i} - \hat\theta
+# &= -\frac{(X^\top X)^{-1} x_i\, e_i}{1 - h_{ii}}
+# = -\frac{\mathcal I_{\text{up,params}}(z_i)}{1 - h_{ii}}, \\
+# h_{ii} &= x_i^\top (X^\top X)^{-1} x_i ,
+# \end{aligned}
 # $$ (eq-ls-loo-exact)
 #
 # where $h_{ii}$, the **leverage** of point $i$, is the $i$-th diagonal entry of the hat
@@ -133,7 +136,8 @@ from influence_demo.plots import plot_predicted_vs_actual, plot_ranking
 # {eq}`eq-ls-iup-params`, on the source's data (loaded below).
 
 # %%
-X, y, theta_true = ols_seed_data()  # the source's data: np.random.seed(0), kept as in the source
+# The source's data, with its legacy np.random.seed(0) kept as it was
+X, y, theta_true = ols_seed_data()
 n, p = X.shape
 model = LinearRegression().fit(X, y)
 theta_hat = model.theta_
@@ -143,7 +147,8 @@ np.testing.assert_allclose(model.grad(X, y), -2 * e[:, None] * X)
 np.testing.assert_allclose(model.hessian(X, y), 2 * X.T @ X)
 I_params = influence_params(model, X, y)  # row i is I_up,params(z_i)
 np.testing.assert_allclose(I_params, np.linalg.solve(X.T @ X, X.T * e).T)
-print("gradient, Hessian and I_up,params agree with the closed forms")  # else an assert fails
+# (had any of them disagreed, an assert above would have failed)
+print("gradient, Hessian and I_up,params agree with the closed forms")
 
 # %% [markdown]
 # ## Reproducing the source
@@ -171,7 +176,8 @@ glue("ls-p", int(p), display=False)
 theta_loo = loo_params(model, X, y)  # row i is theta_{-i}, by refitting
 delta_loo = theta_loo - theta_hat  # actual change from removing z_i
 norm_loo = np.linalg.norm(delta_loo, axis=1)
-print("||theta_-i - theta_hat|| =", np.array2string(norm_loo, precision=8))
+print("||theta_-i - theta_hat|| =")
+print(np.array2string(norm_loo, precision=8))
 
 # %% [markdown]
 # These are the source's `diffs` (`In [106]`). The source then ranks the points by this norm,
@@ -182,7 +188,7 @@ print("||theta_-i - theta_hat|| =", np.array2string(norm_loo, precision=8))
 
 # %%
 norm_inf = np.linalg.norm(I_params, axis=1)
-rank_loo = np.argsort(norm_loo)[::-1]  # the source's ranking: argsort, reversed
+rank_loo = np.argsort(norm_loo)[::-1]  # the source's: argsort, reversed
 rank_inf = np.argsort(norm_inf)[::-1]
 print("ranking by LOO norm      :", rank_loo)
 print("ranking by influence norm:", rank_inf)
@@ -214,7 +220,8 @@ glue("ls-rank-agree", n_agree, display=False)
 # the same call:
 
 # %%
-def influence_params_source(x, y, X, theta):  # copied from the source, In [123]
+# copied from the source, In [123]
+def influence_params_source(x, y, X, theta):
     hessian = 2 * (X.T @ X)
     nabla_l_train = -2 * (y - x.T @ theta) * x
     return np.linalg.inv(hessian) @ nabla_l_train
@@ -223,7 +230,8 @@ def influence_params_source(x, y, X, theta):  # copied from the source, In [123]
 for i in range(n):  # the source's LOO loop leaves i behind ...
     pass
 print("i =", i)
-print("source's In [124]:", influence_params_source(x=X[i], y=y[i], X=X, theta=theta_hat))
+print("source's In [124]:",
+      influence_params_source(x=X[i], y=y[i], X=X, theta=theta_hat))
 print("package, point 9 :", I_params[9])
 
 # %% [markdown]
@@ -249,12 +257,15 @@ print("package, point 9 :", I_params[9])
 # LOO change $\hat\theta_{-i} - \hat\theta$ in every component.
 
 # %%
-I_source = np.array([influence_params_source(X[i], y[i], X, theta_hat) for i in range(n)])
+I_source = np.array(
+    [influence_params_source(X[i], y[i], X, theta_hat) for i in range(n)]
+)
 np.testing.assert_allclose(I_source, -I_params, rtol=1e-12)
 same_sign = np.sign(I_source) == np.sign(delta_loo)
 print("source's influence_params == -I_up,params for every point:",
       bool(np.allclose(I_source, -I_params, rtol=1e-12, atol=0)))
-print(f"same sign as the actual LOO change in {same_sign.sum()} of {same_sign.size} components")
+print(f"same sign as the actual LOO change in {same_sign.sum()} "
+      f"of {same_sign.size} components")
 glue("ls-sign-agree", int(same_sign.sum()), display=False)
 glue("ls-sign-total", int(same_sign.size), display=False)
 
@@ -281,7 +292,8 @@ print(f"sum of leverages = {h.sum():.6f} (= p = {p})")
 print()
 print("  i    h_ii  1/(1-h_ii)  ||I_up||  ||I_up||/(1-h)  ||LOO change||")
 for i in np.argsort(-norm_loo):
-    print(f"{i:>3} {h[i]:7.4f} {factor[i]:11.4f} {norm_inf[i]:9.5f} {norm_corr[i]:15.5f} {norm_loo[i]:15.5f}")
+    print(f"{i:>3} {h[i]:7.4f} {factor[i]:11.4f} {norm_inf[i]:9.5f} "
+          f"{norm_corr[i]:15.5f} {norm_loo[i]:15.5f}")
 order_h = np.argsort(-h)
 glue("ls-h-top1", int(order_h[0]), display=False)
 glue("ls-h-top2", int(order_h[1]), display=False)
@@ -306,17 +318,20 @@ glue("ls-factor-top1", float(factor[order_h[0]]), display=False)
 # factorization.
 
 # %%
-theta_loo_if = theta_hat - I_params / (1 - h)[:, None]  # leverage-corrected influence
+# the leverage-corrected influence function
+theta_loo_if = theta_hat - I_params / (1 - h)[:, None]
 err_if = np.max(np.abs(theta_loo_if - theta_loo))
 err_ols = np.max(np.abs(loo_params_ols(X, y) - theta_loo))
-print(f"max |theta_hat - I_up/(1-h) - theta_-i|  < 1e-12: {err_if < 1e-12}")
-print(f"max |loo_params_ols - theta_-i|          < 1e-12: {err_ols < 1e-12}")
+print("max |theta_hat - I_up/(1-h) - theta_-i| < 1e-12:", err_if < 1e-12)
+print("max |loo_params_ols - theta_-i|         < 1e-12:", err_ols < 1e-12)
 rank_corr = np.argsort(norm_corr)[::-1]
 print("ranking by corrected influence norm:", rank_corr)
-print("same as the LOO ranking:", bool(np.array_equal(rank_corr, rank_loo)))
+print("same as the LOO ranking:",
+      bool(np.array_equal(rank_corr, rank_loo)))
+err_pow = f"1e{int(np.ceil(np.log10(err_if)))}"
 glue("ls-loo-err-bound", "1e-12", display=False)
 glue("ls-loo-err-ok", bool(err_if < 1e-12), display=False)
-glue("ls-loo-err-pow", f"1e{int(np.ceil(np.log10(err_if)))}", display=False)
+glue("ls-loo-err-pow", err_pow, display=False)
 
 # %% [markdown]
 # The largest difference over all points and components is below
@@ -331,12 +346,14 @@ plot_ranking(
     {
         "LOO refit\n" + r"$\|\hat\theta_{-i}-\hat\theta\|$": norm_loo,
         "influence\n" + r"$\|\mathcal{I}_{up,params}\|$": norm_inf,
-        "influence / (1-h)\n" + r"$\|\mathcal{I}_{up,params}\|/(1-h_{ii})$": norm_corr,
+        "influence / (1-h)\n"
+        + r"$\|\mathcal{I}_{up,params}\|/(1-h_{ii})$": norm_corr,
     },
     ax=ax,
     names=[f"point {i}" for i in range(n)],
 )
-ax.set_title("Ten points ranked by the size of their effect on the parameters", fontsize="medium")
+ax.set_title("Ten points ranked by the size of their effect "
+             "on the parameters", fontsize="medium")
 fig.tight_layout()
 glue("fig-ls-ranking", fig, display=False)
 plt.close(fig)
@@ -386,18 +403,23 @@ plt.close(fig)
 
 # %%
 dfbeta = theta_hat - theta_loo  # statsmodels' convention
-np.testing.assert_allclose(dfbeta, I_params / (1 - h)[:, None], rtol=1e-10, atol=1e-14)
+dfbeta_closed = I_params / (1 - h)[:, None]
+np.testing.assert_allclose(dfbeta, dfbeta_closed, rtol=1e-10, atol=1e-14)
 
 s2 = np.sum(e**2) / (n - p)
-cook_refit = np.einsum("ij,jk,ik->i", delta_loo, X.T @ X, delta_loo) / (p * s2)
+cook_refit = np.einsum("ij,jk,ik->i", delta_loo, X.T @ X, delta_loo)
+cook_refit /= p * s2
 cook_closed = e**2 / (p * s2) * h / (1 - h) ** 2
 np.testing.assert_allclose(cook_refit, cook_closed, rtol=1e-10)
-print("DFBETA == I_up,params / (1 - h):", bool(np.allclose(dfbeta, I_params / (1 - h)[:, None], rtol=1e-10, atol=1e-14)))
-print("Cook's distance from refits == closed form:", bool(np.allclose(cook_refit, cook_closed, rtol=1e-10, atol=0)))
+print("DFBETA == I_up,params / (1 - h):",
+      bool(np.allclose(dfbeta, dfbeta_closed, rtol=1e-10, atol=1e-14)))
+print("Cook's distance from refits == closed form:",
+      bool(np.allclose(cook_refit, cook_closed, rtol=1e-10, atol=0)))
 print()
 print("  i  DFBETA_1  DFBETA_2    Cook's D")
 for i in range(n):
-    print(f"{i:>3} {dfbeta[i, 0]:+9.5f} {dfbeta[i, 1]:+9.5f} {cook_closed[i]:11.5f}")
+    print(f"{i:>3} {dfbeta[i, 0]:+9.5f} {dfbeta[i, 1]:+9.5f} "
+          f"{cook_closed[i]:11.5f}")
 rank_cook = np.argsort(cook_closed)[::-1]
 print()
 print("ranking by Cook's distance:", rank_cook)
@@ -442,34 +464,40 @@ m = 5
 X_test = rng.uniform(size=(m, p))
 y_test = X_test @ theta_true + rng.normal(scale=0.1, size=m)
 
-I_loss = influence_loss(model, X, y, X_test, y_test)  # (m, n): I_up,loss(z_i, z_test_j)
-actual_loss = loo_loss_change(model, X, y, X_test, y_test, loo_thetas=theta_loo)
+# I_loss[j, i] = I_up,loss(z_i, z_test_j), shape (m, n)
+I_loss = influence_loss(model, X, y, X_test, y_test)
+actual_loss = loo_loss_change(model, X, y, X_test, y_test,
+                              loo_thetas=theta_loo)
 pred_loss = -I_loss
 pred_loss_corr = -I_loss / (1 - h)[None, :]
 
+xlab_par = r"actual change $\hat\theta_{-i}-\hat\theta$ (both components)"
+xlab_loss = (r"actual change in test loss "
+             r"$L(z_t,\hat\theta_{-i})-L(z_t,\hat\theta)$")
+ylab_loss = "predicted change in test loss"
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
 _, st_par = plot_predicted_vs_actual(
     delta_loo, -I_params, ax=axes[0], label="influence",
-    xlabel=r"actual change $\hat\theta_{-i}-\hat\theta$ (both components)",
-    ylabel="predicted change",
+    xlabel=xlab_par, ylabel="predicted change",
 )
 _, st_par_c = plot_predicted_vs_actual(
-    delta_loo, -I_params / (1 - h)[:, None], ax=axes[0], label="influence / (1-h)", marker="x",
-    xlabel=r"actual change $\hat\theta_{-i}-\hat\theta$ (both components)",
-    ylabel="predicted change",
+    delta_loo, -I_params / (1 - h)[:, None], ax=axes[0],
+    label="influence / (1-h)", marker="x",
+    xlabel=xlab_par, ylabel="predicted change",
 )
-axes[0].set_title("Parameters (10 points x 2 components)", fontsize="medium")
+axes[0].set_title("Parameters (10 points x 2 components)",
+                  fontsize="medium")
 _, st_loss = plot_predicted_vs_actual(
     actual_loss, pred_loss, ax=axes[1], label="influence",
-    xlabel=r"actual change in test loss $L(z_t,\hat\theta_{-i})-L(z_t,\hat\theta)$",
-    ylabel="predicted change in test loss",
+    xlabel=xlab_loss, ylabel=ylab_loss,
 )
 _, st_loss_c = plot_predicted_vs_actual(
-    actual_loss, pred_loss_corr, ax=axes[1], label="influence / (1-h)", marker="x",
-    xlabel=r"actual change in test loss $L(z_t,\hat\theta_{-i})-L(z_t,\hat\theta)$",
-    ylabel="predicted change in test loss",
+    actual_loss, pred_loss_corr, ax=axes[1],
+    label="influence / (1-h)", marker="x",
+    xlabel=xlab_loss, ylabel=ylab_loss,
 )
-axes[1].set_title("Test loss (10 points x 5 test points)", fontsize="medium")
+axes[1].set_title("Test loss (10 points x 5 test points)",
+                  fontsize="medium")
 for ax in axes:
     ax.legend(fontsize="x-small", loc="upper left")
     ax.locator_params(axis="x", nbins=5)
@@ -477,11 +505,21 @@ fig.tight_layout()
 glue("fig-ls-pred-actual", fig, display=False)
 plt.close(fig)
 
-slope = lambda a, b: float(np.sum(a * b) / np.sum(a * a))  # least-squares slope through 0
-print(f"parameters: Pearson r = {st_par['pearson']:.4f} (influence), {st_par_c['pearson']:.4f} (with leverage)")
-print(f"test loss : Pearson r = {st_loss['pearson']:.4f} (influence), {st_loss_c['pearson']:.4f} (with leverage)")
-print(f"test loss : slope of predicted on actual = {slope(actual_loss, pred_loss):.3f} (influence), "
-      f"{slope(actual_loss, pred_loss_corr):.3f} (with leverage)")
+
+def slope(a, b):
+    """Least-squares slope of b on a, through the origin."""
+    return float(np.sum(a * b) / np.sum(a * a))
+
+
+rows = [
+    ("parameters: Pearson r", st_par["pearson"], st_par_c["pearson"], 4),
+    ("test loss: Pearson r", st_loss["pearson"], st_loss_c["pearson"], 4),
+    ("test loss: slope of predicted on actual",
+     slope(actual_loss, pred_loss), slope(actual_loss, pred_loss_corr), 3),
+]
+print(f"{'':<39}{'influence':>10}{'with leverage':>15}")
+for label, plain, corrected, d in rows:
+    print(f"{label:<39}{plain:>10.{d}f}{corrected:>15.{d}f}")
 glue("ls-r-par", float(st_par["pearson"]), display=False)
 glue("ls-r-loss", float(st_loss["pearson"]), display=False)
 glue("ls-r-loss-c", float(st_loss_c["pearson"]), display=False)
@@ -533,25 +571,33 @@ glue("ls-slope-loss-c", slope(actual_loss, pred_loss_corr), display=False)
 # package's `influence_loss`.
 
 # %%
-def influence_loss_source(x, y, x_test, y_test, X, theta):  # copied from the source, In [122]
+# copied from the source, In [122]
+def influence_loss_source(x, y, x_test, y_test, X, theta):
     nabla_l_test = (y_test - x_test.T @ theta) * x_test
     hessian = 2 * (X.T @ X)
     nabla_l_train = -2 * (y - x.T @ theta) * x
     return nabla_l_test.T @ np.linalg.inv(hessian) @ nabla_l_train
 
 
-S = np.array([[influence_loss_source(X[i], y[i], X_test[j], y_test[j], X, theta_hat)
-               for i in range(n)] for j in range(m)])
+S = np.array([
+    [influence_loss_source(X[i], y[i], X_test[j], y_test[j], X, theta_hat)
+     for i in range(n)]
+    for j in range(m)
+])
 nabla_l_test_source = (y_test - X_test @ theta_hat)[:, None] * X_test
 grad_ratio = nabla_l_test_source / model.grad(X_test, y_test)
 ratio = S / I_loss
 np.testing.assert_allclose(grad_ratio, -0.5, rtol=1e-12)
 np.testing.assert_allclose(ratio, 0.5, rtol=1e-12)
-print(f"nabla_l_test / true gradient        : {grad_ratio.min():+.6f} .. {grad_ratio.max():+.6f}")
-print(f"source influence_loss / I_up,loss   : {ratio.min():+.6f} .. {ratio.max():+.6f}"
-      f"  (all {ratio.size} pairs)")
-print(f"Spearman correlation of the two     : {spearman(S.ravel(), I_loss.ravel()):.6f}")
-print(f"slope of -source on the actual LOO change: {slope(actual_loss, -S):.3f}"
+rho = spearman(S.ravel(), I_loss.ravel())
+print(f"over all {ratio.size} pairs of a training and a test point:")
+print(f"nabla_l_test / true gradient     : "
+      f"{grad_ratio.min():+.6f} .. {grad_ratio.max():+.6f}")
+print(f"source influence_loss / I_up,loss: "
+      f"{ratio.min():+.6f} .. {ratio.max():+.6f}")
+print(f"Spearman correlation of the two  : {rho:.6f}")
+print(f"slope of -source on the actual LOO change: "
+      f"{slope(actual_loss, -S):.3f}"
       f"  (package: {slope(actual_loss, pred_loss):.3f})")
 glue("ls-slip-grad-ratio", float(np.median(grad_ratio)), display=False)
 glue("ls-slip-ratio", float(np.median(ratio)), display=False)
@@ -615,9 +661,10 @@ glue("ls-slope-source", slope(actual_loss, -S), display=False)
 # ```python
 # import numpy as np
 # from influence_demo import leverage, loo_params_ols
-# X = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]); y = np.array([1.0, 2.0, 3.0])
-# print(leverage(X))            # [0.5 0.5 1. ]
-# loo_params_ols(X, y)          # ValueError: Point 2 has leverage ~ 1 ...
+# X = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+# y = np.array([1.0, 2.0, 3.0])
+# print(leverage(X))      # [0.5 0.5 1. ]
+# loo_params_ols(X, y)    # ValueError: Point 2 has leverage ~ 1 ...
 # ```
 # ````
 #
@@ -643,12 +690,13 @@ glue("ls-slope-source", slope(actual_loss, -S), display=False)
 # term is $-\mathcal I_{\text{up,loss}}/(1-h_{ii})$, the second the quadratic term.
 #
 # ```python
-# A_inv_x = np.linalg.solve(X.T @ X, X.T)                 # (p, n): (X^T X)^{-1} x_i
+# A_inv_x = np.linalg.solve(X.T @ X, X.T)  # (p, n): (X^T X)^{-1} x_i
 # e_t = y_test - X_test @ theta_hat
-# K = X_test @ A_inv_x                                     # (m, n): x_t^T (X^T X)^{-1} x_i
+# K = X_test @ A_inv_x              # (m, n): x_t^T (X^T X)^{-1} x_i
 # np.testing.assert_allclose(-2 * e_t[:, None] * e[None, :] * K, I_loss)
 # d = -e[None, :] * K / (1 - h)[None, :]
-# np.testing.assert_allclose(-2 * e_t[:, None] * d + d**2, actual_loss, atol=1e-15)
+# np.testing.assert_allclose(-2 * e_t[:, None] * d + d**2, actual_loss,
+#                            atol=1e-15)
 # ```
 # ````
 #
@@ -679,7 +727,8 @@ glue("ls-slope-source", slope(actual_loss, -S), display=False)
 #     hl = leverage(X, l2=l2)
 #     I = influence_params(mdl, X, y)
 #     loo = loo_params(mdl, X, y)
-#     np.testing.assert_allclose(mdl.theta_ - I / (1 - hl)[:, None], loo, atol=1e-12)
+#     np.testing.assert_allclose(mdl.theta_ - I / (1 - hl)[:, None], loo,
+#                                atol=1e-12)
 #     print(l2, hl.max().round(3),
 #           np.argsort(np.linalg.norm(I, axis=1))[::-1],
 #           np.argsort(np.linalg.norm(loo - mdl.theta_, axis=1))[::-1])
@@ -712,19 +761,20 @@ glue("ls-slope-source", slope(actual_loss, -S), display=False)
 #
 # def my_loo(X, y):
 #     X = np.asarray(X, dtype=float); y = np.asarray(y, dtype=float)
-#     L = np.linalg.cholesky(X.T @ X)                   # X^T X = L L^T
+#     L = np.linalg.cholesky(X.T @ X)        # X^T X = L L^T
 #     solve = lambda B: np.linalg.solve(L.T, np.linalg.solve(L, B))
 #     theta = solve(X.T @ y)
-#     W = solve(X.T)                                    # column i: (X^T X)^{-1} x_i
-#     h = np.einsum("ij,ji->i", X, W)                   # leverages
+#     W = solve(X.T)                         # column i: (X^T X)^{-1} x_i
+#     h = np.einsum("ij,ji->i", X, W)        # leverages
 #     if np.any(h > 1 - 1e-12):
 #         i = int(np.argmax(h))
-#         raise ValueError(f"point {i} has leverage 1; without it X^T X is singular")
+#         raise ValueError(f"point {i} has leverage 1; "
+#                          "without it X^T X is singular")
 #     e = y - X @ theta
 #     return theta[None, :] - (W * (e / (1 - h))).T
 #
 # from influence_demo.coursework import check_loo_ols
-# check_loo_ols(my_loo)                                 # prints PASS
+# check_loo_ols(my_loo)                     # prints PASS
 # ```
 #
 # (`np.linalg.solve` with a triangular `L` does not exploit the structure;
