@@ -80,11 +80,13 @@ from influence_demo.plots import plot_images, plot_predicted_vs_actual
 # {func}`~influence_demo.models.add_intercept`, so the model has 64 pixel weights and a bias.
 
 # %%
-X_raw, y, X_test_raw, y_test = load_digits_pair(1, 7, test_fraction=0.3, rng=0)
+X_raw, y, X_test_raw, y_test = load_digits_pair(1, 7, test_fraction=0.3,
+                                                rng=0)
 X, X_test = add_intercept(X_raw), add_intercept(X_test_raw)
 n, p = X.shape
 n_blank = int(np.sum(X_raw.max(axis=0) == 0))
-print(f"training: {n} images ({int(y.sum())} sevens), test: {len(y_test)} images, p = {p}")
+print(f"training: {n} images ({int(y.sum())} sevens), "
+      f"test: {len(y_test)} images, p = {p}")
 print(f"pixels that are blank in every training image: {n_blank}")
 glue("di-n", n, display=False)
 glue("di-n-test", len(y_test), display=False)
@@ -110,19 +112,22 @@ L2 = 1e-3
 model = LogisticRegression(l2=L2).fit(X, y)  # default tolerance
 p_test = model.predict_proba(X_test)
 accuracy = float(np.mean(model.predict(X_test) == y_test))
-confidence = np.where(y_test == 1, p_test, 1 - p_test)  # probability of the true label
+# the probability the model gives to the true label
+confidence = np.where(y_test == 1, p_test, 1 - p_test)
 j = int(np.argmin(confidence))
 x_t, y_t = X_test[[j]], y_test[[j]]
-print(f"Newton's method: {model.n_iter_} iterations, gradient norm {model.grad_norm_:.0e} "
-      f"(tolerance {model.tol:.0e})")
+print(f"Newton's method: {model.n_iter_} iterations, "
+      f"gradient norm {model.grad_norm_:.0e} (tolerance {model.tol:.0e})")
 print(f"test accuracy: {accuracy:.3f}")
-print(f"least confident test image: #{j}, a {7 if y_t[0] else 1}, P(true label) = {confidence[j]:.3f}")
+print(f"least confident test image: #{j}, a {7 if y_t[0] else 1}, "
+      f"P(true label) = {confidence[j]:.3f}")
 glue("di-l2-mean", L2 / n, display=False)
 glue("di-tol", float(model.tol), display=False)
 glue("di-n-iter", int(model.n_iter_), display=False)
 glue("di-grad-norm", float(model.grad_norm_), display=False)
 glue("di-acc", accuracy, display=False)
-glue("di-n-wrong", int(np.sum(model.predict(X_test) != y_test)), display=False)
+n_wrong = int(np.sum(model.predict(X_test) != y_test))
+glue("di-n-wrong", n_wrong, display=False)
 glue("di-j", j, display=False)
 glue("di-conf", float(confidence[j]), display=False)
 glue("di-test-loss", float(model.loss(x_t, y_t)[0]), display=False)
@@ -152,14 +157,16 @@ digit = lambda label: 7 if label == 1 else 1
 
 fig = plt.figure(figsize=(11, 3.8))
 grid = fig.add_gridspec(2, 8, width_ratios=[1.3, 0.3, 1, 1, 1, 1, 1, 1])
-plot_images(X_test_raw[[j]], [f"test image #{j}\nlabel 7, P = {confidence[j]:.2f}"],
+plot_images(X_test_raw[[j]],
+            [f"test image #{j}\nlabel 7, P = {confidence[j]:.2f}"],
             axes=[fig.add_subplot(grid[:, 0])])
-for row, (idx, name) in enumerate([(helpful, "helpful"), (harmful, "harmful")]):
+panels = [(helpful, "helpful"), (harmful, "harmful")]
+for row, (idx, name) in enumerate(panels):
     axes = [fig.add_subplot(grid[row, 2 + k]) for k in range(6)]
     titles = [f"{digit(y[i])}, I = {I_loss[i]:+.3f}" for i in idx]
     plot_images(X_raw[idx], titles, axes=axes)
-    axes[0].text(-0.35, 0.5, name, transform=axes[0].transAxes, rotation=90,
-                 ha="center", va="center", fontsize="medium")
+    axes[0].text(-0.35, 0.5, name, transform=axes[0].transAxes,
+                 rotation=90, ha="center", va="center", fontsize="medium")
 fig.tight_layout()
 glue("fig-di-images", fig, display=False)
 plt.close(fig)
@@ -216,15 +223,18 @@ keep = np.ones(n, dtype=bool)
 refit_grad = np.empty(n)
 for i in range(n):
     keep[i] = False
-    refit_grad[i] = np.linalg.norm(model.objective_grad(X[keep], y[keep], theta_loo[i]))
+    grad_i = model.objective_grad(X[keep], y[keep], theta_loo[i])
+    refit_grad[i] = np.linalg.norm(grad_i)
     keep[i] = True
 
 cold_diff = 0.0
-for i in np.argsort(-np.abs(predicted))[:5]:  # the five largest predicted effects
+# the five largest predicted effects
+for i in np.argsort(-np.abs(predicted))[:5]:
     keep[i] = False
     theta_cold = LogisticRegression(l2=L2).fit(X[keep], y[keep]).theta_
     keep[i] = True
-    cold_diff = max(cold_diff, float(np.abs(theta_cold - theta_loo[i]).max()))
+    diff_i = float(np.abs(theta_cold - theta_loo[i]).max())
+    cold_diff = max(cold_diff, diff_i)
 
 cold_bound = 1e-7
 assert refit_grad.max() <= model.tol
@@ -233,8 +243,10 @@ print(f"largest refit gradient norm <= {model.tol:.0e}; "
       f"cold and warm starts agree to < {cold_bound:.0e}")
 glue("di-cold-bound", cold_bound, display=False)
 
-r_plain, rho_plain = pearson(actual, predicted), spearman(actual, predicted)
-print(f"influence function: Pearson r = {r_plain:.3f}, Spearman rho = {rho_plain:.3f}")
+r_plain = pearson(actual, predicted)
+rho_plain = spearman(actual, predicted)
+print(f"influence function: Pearson r = {r_plain:.3f}, "
+      f"Spearman rho = {rho_plain:.3f}")
 glue("di-pearson-plain", float(r_plain), display=False)
 glue("di-spearman-plain", float(rho_plain), display=False)
 
@@ -256,8 +268,10 @@ glue("di-spearman-plain", float(rho_plain), display=False)
 # $p_i = \sigma(s_i)$,
 #
 # $$
-# \nabla L(z_i) = g_i\,x_i,\quad g_i = p_i - y_i, \qquad
-# \nabla^2 L(z_i) = w_i\,x_i x_i^\top,\quad w_i = p_i(1-p_i).
+# \begin{aligned}
+# \nabla L(z_i) &= g_i\,x_i, & g_i &= p_i - y_i, \\
+# \nabla^2 L(z_i) &= w_i\,x_i x_i^\top, & w_i &= p_i(1-p_i).
+# \end{aligned}
 # $$ (eq-di-grad-hess)
 #
 # The objective without $z_i$ is $R_{-i} = R - L(z_i, \cdot)$. At $\hat\theta$ its gradient
@@ -294,10 +308,13 @@ H_inv_X = np.linalg.solve(model.hessian(X, y), X.T)
 h = w * np.einsum("ij,ji->i", X, H_inv_X)      # generalized leverage h_i
 theta_onestep = loo_params_onestep(model, X, y)
 np.testing.assert_allclose(
-    theta_onestep, model.theta_ - influence_params(model, X, y) / (1 - h)[:, None], atol=1e-10
+    theta_onestep,
+    model.theta_ - influence_params(model, X, y) / (1 - h)[:, None],
+    atol=1e-10,
 )
 
-X_ols, y_ols, _ = ols_seed_data()             # least squares: one Newton step is exact
+# least squares: one Newton step is exact
+X_ols, y_ols, _ = ols_seed_data()
 np.testing.assert_allclose(
     loo_params_onestep(LinearRegression().fit(X_ols, y_ols), X_ols, y_ols),
     loo_params_ols(X_ols, y_ols), atol=1e-12,
@@ -305,29 +322,37 @@ np.testing.assert_allclose(
 
 onestep = loo_loss_change_onestep(model, X, y, x_t, y_t)[0]
 r_one, rho_one = pearson(actual, onestep), spearman(actual, onestep)
-print(f"largest generalized leverage: {h.max():.3f}, sum of leverages: {h.sum():.2f} (p = {p})")
-print(f"one-step Newton:    Pearson r = {r_one:.4f}, Spearman rho = {rho_one:.3f}")
+print(f"largest generalized leverage: {h.max():.3f}, "
+      f"sum of leverages: {h.sum():.2f} (p = {p})")
+print(f"one-step Newton:    Pearson r = {r_one:.4f}, "
+      f"Spearman rho = {rho_one:.3f}")
 glue("di-pearson-onestep", float(r_one), display=False)
 glue("di-spearman-onestep", float(rho_one), display=False)
 glue("di-h-max", float(h.max()), display=False)
 glue("di-h-sum", float(h.sum()), display=False)
 
 # %%
-# The actual parameter change, projected on the direction the influence function predicts,
-# as a multiple of the prediction: {eq}`eq-di-onestep` says this multiple is 1 / (1 - h_i).
-step_pred = -influence_params(model, X, y)             # (n, p), predicted theta_{-i} - theta_hat
+# The actual parameter change, projected on the direction the influence
+# function predicts, as a multiple of the prediction: the one-step formula
+# (eq-di-onestep) says this multiple is 1 / (1 - h_i).
+step_pred = -influence_params(model, X, y)  # (n, p): predicted change
 step_actual = theta_loo - model.theta_
-ratio = np.einsum("ij,ij->i", step_actual, step_pred) / np.einsum("ij,ij->i", step_pred, step_pred)
+ratio = (np.einsum("ij,ij->i", step_actual, step_pred)
+         / np.einsum("ij,ij->i", step_pred, step_pred))
 r_ratio = pearson(1 / (1 - h), ratio)
-print(f"projected ratio against 1/(1-h): Pearson r = {r_ratio:.4f}; largest ratio {ratio.max():.2f}")
+print(f"projected ratio against 1/(1-h): Pearson r = {r_ratio:.4f}; "
+      f"largest ratio {ratio.max():.2f}")
 glue("di-ratio-corr", float(r_ratio), display=False)
 glue("di-ratio-max", float(ratio.max()), display=False)
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 5.2))
-for est, lab, mk in [(predicted, "influence function", "o"), (onestep, "one-step Newton", "x")]:
+estimates = [(predicted, "influence function", "o"),
+             (onestep, "one-step Newton", "x")]
+for est, lab, mk in estimates:
     plot_predicted_vs_actual(
         actual, est, ax=axes[0], label=lab, marker=mk,
-        xlabel=r"actual change in test loss, $L(z_t,\hat\theta_{-i})-L(z_t,\hat\theta)$",
+        xlabel=(r"actual change in test loss, "
+                r"$L(z_t,\hat\theta_{-i})-L(z_t,\hat\theta)$"),
         ylabel="predicted change in test loss",
     )
 axes[0].legend(fontsize="small", loc="lower right")
@@ -388,9 +413,11 @@ plt.close(fig)
 rank_gap_one = (rankdata(actual) - rankdata(onestep)) ** 2
 rank_gap_plain = (rankdata(actual) - rankdata(predicted)) ** 2
 odd = int(np.argmax(rank_gap_one))
+estimates = [("influence", predicted), ("one-step", onestep)]
 wrong_sign = {name: np.flatnonzero(np.sign(est) != np.sign(actual))
-              for name, est in [("influence", predicted), ("one-step", onestep)]}
-assert all(list(idx) == [odd] for idx in wrong_sign.values())  # the only sign error, in both
+              for name, est in estimates}
+# the only sign error, in both estimates
+assert all(list(idx) == [odd] for idx in wrong_sign.values())
 
 rest = np.arange(n) != odd
 rho_rest_plain = spearman(actual[rest], predicted[rest])
@@ -398,38 +425,46 @@ rho_rest_one = spearman(actual[rest], onestep[rest])
 a_idx, b_idx = np.triu_indices(n, 1)  # every pair of images once
 n_discordant = {name: int(np.sum(np.sign(actual[a_idx] - actual[b_idx])
                                  != np.sign(est[a_idx] - est[b_idx])))
-                for name, est in [("influence", predicted), ("one-step", onestep)]}
-step_true = theta_loo[odd] - model.theta_      # the refit's move
-step_one = theta_onestep[odd] - model.theta_   # the one-step estimate of it
-cosine = step_true @ step_one / (np.linalg.norm(step_true) * np.linalg.norm(step_one))
-print(f"image #{odd} (a {digit(y[odd])}, h = {h[odd]:.3f}): actual {actual[odd]:+.5f}, "
-      f"influence {predicted[odd]:+.5f}, one-step {onestep[odd]:+.5f}")
-print(f"share of the squared rank differences: influence {rank_gap_plain[odd] / rank_gap_plain.sum():.3f}, "
-      f"one-step {rank_gap_one[odd] / rank_gap_one.sum():.3f}")
-print(f"Spearman without it: influence {rho_rest_plain:.5f}, one-step {rho_rest_one:.5f}")
+                for name, est in estimates}
+step_true = theta_loo[odd] - model.theta_     # the refit's move
+step_one = theta_onestep[odd] - model.theta_  # its one-step estimate
+len_true, len_one = np.linalg.norm(step_true), np.linalg.norm(step_one)
+cosine = step_true @ step_one / (len_true * len_one)
+share_plain = rank_gap_plain[odd] / rank_gap_plain.sum()
+share_one = rank_gap_one[odd] / rank_gap_one.sum()
+print(f"image #{odd} (a {digit(y[odd])}, h = {h[odd]:.3f}), "
+      "change in test loss:")
+print(f"  actual {actual[odd]:+.5f}, influence {predicted[odd]:+.5f}, "
+      f"one-step {onestep[odd]:+.5f}")
+print(f"share of the squared rank differences: "
+      f"influence {share_plain:.3f}, one-step {share_one:.3f}")
+print(f"Spearman without it: influence {rho_rest_plain:.5f}, "
+      f"one-step {rho_rest_one:.5f}")
 print(f"pairs ordered wrongly: influence {n_discordant['influence']}, "
       f"one-step {n_discordant['one-step']} of {len(a_idx)}")
-print(f"step length: refit {np.linalg.norm(step_true):.3f}, one-step {np.linalg.norm(step_one):.3f}, "
+print(f"step length: refit {len_true:.3f}, one-step {len_one:.3f}, "
       f"cosine {cosine:.4f}")
-print(f"change of the test margin x_t^T theta: refit {x_t[0] @ step_true:+.4f}, "
+print(f"change of the test margin x_t^T theta: "
+      f"refit {x_t[0] @ step_true:+.4f}, "
       f"one-step {x_t[0] @ step_one:+.4f}")
 
 glue("di-odd", odd, display=False)
 glue("di-odd-digit", digit(y[odd]), display=False)
 glue("di-odd-h", float(h[odd]), display=False)
 glue("di-odd-actual", float(actual[odd]), display=False)
-glue("di-odd-plain", float(-predicted[odd]), display=False)    # predicted decrease
-glue("di-odd-onestep", float(-onestep[odd]), display=False)    # predicted decrease
+# the predicted decreases
+glue("di-odd-plain", float(-predicted[odd]), display=False)
+glue("di-odd-onestep", float(-onestep[odd]), display=False)
 glue("di-odd-n-above", int(np.sum(actual > actual[odd])), display=False)
-glue("di-odd-share-plain", float(rank_gap_plain[odd] / rank_gap_plain.sum()), display=False)
-glue("di-odd-share-onestep", float(rank_gap_one[odd] / rank_gap_one.sum()), display=False)
+glue("di-odd-share-plain", float(share_plain), display=False)
+glue("di-odd-share-onestep", float(share_one), display=False)
 glue("di-spearman-rest-plain", float(rho_rest_plain), display=False)
 glue("di-spearman-rest-onestep", float(rho_rest_one), display=False)
 glue("di-discordant-plain", n_discordant["influence"], display=False)
 glue("di-discordant-onestep", n_discordant["one-step"], display=False)
 glue("di-n-pairs", len(a_idx), display=False)
-glue("di-odd-step", float(np.linalg.norm(step_true)), display=False)
-glue("di-odd-step-onestep", float(np.linalg.norm(step_one)), display=False)
+glue("di-odd-step", float(len_true), display=False)
+glue("di-odd-step-onestep", float(len_one), display=False)
 glue("di-odd-cosine", float(cosine), display=False)
 glue("di-odd-margin", float(x_t[0] @ step_true), display=False)
 glue("di-odd-margin-onestep", float(x_t[0] @ step_one), display=False)
@@ -478,34 +513,46 @@ for l2 in l2_values:
     pred = -influence_loss(m, X, y, x_t, y_t)[0]
     one = loo_loss_change_onestep(m, X, y, x_t, y_t)[0]
     w_m = m.curvature(X, y)
-    h_m = w_m * np.einsum("ij,ji->i", X, np.linalg.solve(m.hessian(X, y), X.T))
-    # A warm-started refit cannot move if the gradient at theta_hat, -grad L(z_i), is already
-    # below the tolerance: its measured change is then zero.
+    H_inv_X_m = np.linalg.solve(m.hessian(X, y), X.T)
+    h_m = w_m * np.einsum("ij,ji->i", X, H_inv_X_m)
+    # A warm-started refit cannot move if the gradient at theta_hat,
+    # -grad L(z_i), is already below the tolerance: its measured change
+    # is then zero.
     unmoved = np.all(thetas == m.theta_, axis=1)
-    sign_wrong = np.flatnonzero(((np.sign(pred) != np.sign(act)) | (np.sign(one) != np.sign(act)))
-                                & ~unmoved)
+    wrong = ((np.sign(pred) != np.sign(act))
+             | (np.sign(one) != np.sign(act)))
+    sign_wrong = np.flatnonzero(wrong & ~unmoved)
     sweep_odd[l2] = [int(i) for i in sign_wrong]
     clean = ~unmoved
     clean[odd] = False
-    sweep.append((pearson(act, pred), pearson(act, one), spearman(act, pred), spearman(act, one),
-                  h_m.max(), unmoved.sum(), spearman(act[clean], pred[clean]),
+    unmoved_est = np.concatenate([pred[unmoved], one[unmoved], [0.0]])
+    sweep.append((pearson(act, pred), pearson(act, one),
+                  spearman(act, pred), spearman(act, one),
+                  h_m.max(), unmoved.sum(),
+                  spearman(act[clean], pred[clean]),
                   spearman(act[clean], one[clean]),
-                  np.abs(np.concatenate([pred[unmoved], one[unmoved], [0.0]])).max()))
+                  np.abs(unmoved_est).max()))
 sweep = np.array(sweep)
-print("penalty   Pearson: influence one-step   Spearman: influence one-step   max h   "
-      "unmoved refits   wrong sign")
+print(f"{'':7}{'Pearson r':>20}{'Spearman rho':>20}{'':7}"
+      f"{'unmoved':>9}  wrong")
+print(f"{'penalty':7}{'influence':>11}{'one-step':>9}"
+      f"{'influence':>11}{'one-step':>9}{'max h':>7}{'refits':>9}  sign")
 for l2, row in zip(l2_values, sweep):
-    print(f"{l2:7.0e}   {row[0]:18.4f} {row[1]:8.4f}   {row[2]:19.4f} {row[3]:8.4f}   {row[4]:.3f}"
-          f"   {int(row[5]):14d}   {sweep_odd[l2]}")
+    print(f"{l2:7.0e}{row[0]:11.4f}{row[1]:9.4f}"
+          f"{row[2]:11.4f}{row[3]:9.4f}"
+          f"{row[4]:7.3f}{int(row[5]):9d}  {sweep_odd[l2]}")
 # the odd image is the only sign error wherever there is one
 assert all(v in ([], [odd]) for v in sweep_odd.values())
 odd_max_l2 = max(l2 for l2, v in sweep_odd.items() if len(v))
-tags = ["1e1", "1e0", "1e-1", "1e-2", "1e-3", "1e-4", "1e-5"]  # glue keys, one per penalty
+# glue keys, one per penalty
+tags = ["1e1", "1e0", "1e-1", "1e-2", "1e-3", "1e-4", "1e-5"]
 for k, tag in enumerate(tags):
     glue(f"di-sweep-plain-{tag}", float(sweep[k, 0]), display=False)
     glue(f"di-sweep-onestep-{tag}", float(sweep[k, 1]), display=False)
-    glue(f"di-sweep-spearman-plain-{tag}", float(sweep[k, 2]), display=False)
-    glue(f"di-sweep-spearman-onestep-{tag}", float(sweep[k, 3]), display=False)
+    glue(f"di-sweep-spearman-plain-{tag}", float(sweep[k, 2]),
+         display=False)
+    glue(f"di-sweep-spearman-onestep-{tag}", float(sweep[k, 3]),
+         display=False)
     glue(f"di-sweep-hmax-{tag}", float(sweep[k, 4]), display=False)
     glue(f"di-sweep-unmoved-{tag}", int(sweep[k, 5]), display=False)
 glue("di-sweep-odd-max-l2", float(odd_max_l2), display=False)
@@ -514,11 +561,14 @@ glue("di-sweep-clean-plain-1e-5", float(sweep[-1, 6]), display=False)
 glue("di-sweep-clean-onestep-1e-5", float(sweep[-1, 7]), display=False)
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
-axes[0].semilogx(l2_values, sweep[:, 0], "o-", color="C0", label="influence function, Pearson")
-axes[0].semilogx(l2_values, sweep[:, 1], "x-", color="C1", label="one-step Newton, Pearson")
+axes[0].semilogx(l2_values, sweep[:, 0], "o-", color="C0",
+                 label="influence function, Pearson")
+axes[0].semilogx(l2_values, sweep[:, 1], "x-", color="C1",
+                 label="one-step Newton, Pearson")
 axes[0].semilogx(l2_values, sweep[:, 2], "o--", color="C0", mfc="white",
                  label="influence function, Spearman")
-axes[0].semilogx(l2_values, sweep[:, 3], "x--", color="C1", label="one-step Newton, Spearman")
+axes[0].semilogx(l2_values, sweep[:, 3], "x--", color="C1",
+                 label="one-step Newton, Spearman")
 axes[0].axvline(L2, color="0.6", ls=":", lw=1)
 axes[0].set_xlabel(r"penalty $\lambda$ (sum objective)")
 axes[0].set_ylabel("correlation, predicted against actual")
@@ -589,10 +639,12 @@ plt.close(fig)
 
 # %%
 def refit_without(group):
-    """Refit on the training set minus ``group`` (warm start); return theta."""
+    """Refit without ``group``, warm-started at theta_hat; return theta."""
     keep = np.ones(n, dtype=bool)
     keep[group] = False
-    return LogisticRegression(l2=L2).fit(X[keep], y[keep], theta0=model.theta_).theta_
+    refit = LogisticRegression(l2=L2).fit(X[keep], y[keep],
+                                          theta0=model.theta_)
+    return refit.theta_
 
 
 base_loss = model.loss(x_t, y_t)[0]
@@ -602,16 +654,21 @@ cumulative = []
 for k in ks:
     G = order_helpful[:k]
     theta_G = refit_without(G) if k else model.theta_
-    cumulative.append((model.loss(x_t, y_t, theta_G)[0] - base_loss, predicted[G].sum(),
-                       onestep[G].sum(), sigmoid(x_t @ theta_G)[0]))
+    cumulative.append((model.loss(x_t, y_t, theta_G)[0] - base_loss,
+                       predicted[G].sum(), onestep[G].sum(),
+                       sigmoid(x_t @ theta_G)[0]))
 cumulative = np.array(cumulative)
 assert np.any(cumulative[:, 3] < 0.5)
 k_flip = int(ks[np.argmax(cumulative[:, 3] < 0.5)])
-print(f"the prediction flips to '1' after removing the {k_flip} most helpful images")
+print(f"the prediction flips to '1' after removing the {k_flip} "
+      "most helpful images")
+print("\nremoving the k most helpful images: "
+      "change in test loss, new P(7)")
+print(f"{'k':>3}{'actual':>9}{'sum of influences':>20}"
+      f"{'sum of one-step':>18}{'P(7)':>8}")
 for k in [1, 2, 5, 20]:
     a, pr, on, prob = cumulative[k]
-    print(f"k = {k:2d}: actual {a:.3f}, sum of influences {pr:.3f}, sum of one-step {on:.3f}, "
-          f"P(7) = {prob:.3f}")
+    print(f"{k:3d}{a:9.3f}{pr:20.3f}{on:18.3f}{prob:8.3f}")
 glue("di-k-flip", k_flip, display=False)
 for k in [1, 2, 20]:
     glue(f"di-cum-actual-{k}", float(cumulative[k, 0]), display=False)
@@ -638,16 +695,22 @@ for kind in ["random", "similar"]:
             act[g] = model.loss(x_t, y_t, refit_without(G))[0] - base_loss
             pred[g] = predicted[G].sum()
         ratio_g = act / pred
-        rows.append((pearson(act, pred), spearman(act, pred), *np.quantile(ratio_g, [0.25, 0.5, 0.75])))
+        rows.append((pearson(act, pred), spearman(act, pred),
+                     *np.quantile(ratio_g, [0.25, 0.5, 0.75])))
     groups[kind] = np.array(rows)
+print(f"{'':<30}{'actual / predicted':>20}")
+print(f"{'groups':<8}{'k':>3}{'Pearson':>9}{'Spearman':>10}"
+      f"{'median':>8}{'quartiles':>12}")
+for kind in groups:
     for k, (rp, rs, q1, med, q3) in zip(sizes, groups[kind]):
-        print(f"{kind:7s} groups of {k:2d}: Pearson {rp:.3f}, Spearman {rs:.3f}, "
-              f"actual/predicted median {med:.2f} (quartiles {q1:.2f}-{q3:.2f})")
+        print(f"{kind:<8}{k:3d}{rp:9.3f}{rs:10.3f}{med:8.2f}"
+              f"{q1:7.2f}-{q3:.2f}")
 for kind in groups:
     for c, k in enumerate(sizes):
-        glue(f"di-group-{kind}-{k}-pearson", float(groups[kind][c, 0]), display=False)
-        glue(f"di-group-{kind}-{k}-spearman", float(groups[kind][c, 1]), display=False)
-        glue(f"di-group-{kind}-{k}-ratio", float(groups[kind][c, 3]), display=False)
+        key = f"di-group-{kind}-{k}"
+        glue(f"{key}-pearson", float(groups[kind][c, 0]), display=False)
+        glue(f"{key}-spearman", float(groups[kind][c, 1]), display=False)
+        glue(f"{key}-ratio", float(groups[kind][c, 3]), display=False)
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(14, 4.3))
@@ -659,11 +722,15 @@ ax.axvline(k_flip, color="0.6", ls=":", lw=1, label="prediction flips")
 ax.set_xlabel("k, number of most helpful images removed")
 ax.set_ylabel("change in test loss")
 ax.legend(fontsize="small")
-for kind, mk, col, shift in [("random", "o", "C0", 0.985), ("similar", "s", "C1", 1.015)]:
-    axes[1].plot(sizes, groups[kind][:, 0], mk + "-", color=col, label=f"{kind}: Pearson")
-    axes[1].plot(sizes, groups[kind][:, 1], mk + "--", color=col, mfc="white", label=f"{kind}: Spearman")
-    axes[2].errorbar(np.array(sizes) * shift, groups[kind][:, 3],
-                     yerr=[groups[kind][:, 3] - groups[kind][:, 2], groups[kind][:, 4] - groups[kind][:, 3]],
+styles = [("random", "o", "C0", 0.985), ("similar", "s", "C1", 1.015)]
+for kind, mk, col, shift in styles:
+    gr = groups[kind]  # columns: Pearson, Spearman, quartiles 1, 2, 3
+    axes[1].plot(sizes, gr[:, 0], mk + "-", color=col,
+                 label=f"{kind}: Pearson")
+    axes[1].plot(sizes, gr[:, 1], mk + "--", color=col, mfc="white",
+                 label=f"{kind}: Spearman")
+    axes[2].errorbar(np.array(sizes) * shift, gr[:, 3],
+                     yerr=[gr[:, 3] - gr[:, 2], gr[:, 4] - gr[:, 3]],
                      marker=mk, color=col, capsize=3, label=kind)
 axes[1].set_xlabel("group size k")
 axes[1].set_ylabel("correlation over groups, predicted against actual")
@@ -806,14 +873,16 @@ plt.close(fig)
 # def my_onestep(X, y, theta, l2):
 #     X = np.asarray(X, dtype=float); y = np.asarray(y, dtype=float)
 #     s = X @ theta
-#     prob = 0.5 * (1 + np.tanh(s / 2))                # sigmoid without overflow
+#     prob = 0.5 * (1 + np.tanh(s / 2))  # sigmoid without overflow
 #     g, w = prob - y, prob * (1 - prob)
 #     H = X.T @ (w[:, None] * X) + l2 * np.eye(X.shape[1])
 #     L = np.linalg.cholesky(H)
-#     HX = np.linalg.solve(L.T, np.linalg.solve(L, X.T))   # column i: H^{-1} x_i
+#     # column i of HX: H^{-1} x_i
+#     HX = np.linalg.solve(L.T, np.linalg.solve(L, X.T))
 #     h = w * np.einsum("ij,ji->i", X, HX)
 #     if np.any(h > 1 - 1e-12):
-#         raise ValueError(f"point {int(np.argmax(h))} has generalized leverage ~ 1")
+#         i = int(np.argmax(h))
+#         raise ValueError(f"point {i} has generalized leverage ~ 1")
 #     return theta[None, :] + (HX * (g / (1 - h))).T
 #
 # check_loo_onestep(my_onestep)
@@ -849,12 +918,15 @@ plt.close(fig)
 # ```python
 # def group_newton(G):
 #     H = model.hessian(X, y)
-#     H_G = model.hessian(X[G], y[G]) - L2 * np.eye(p)   # hessian() adds the penalty
+#     # hessian() adds the penalty: take it out of the group's part
+#     H_G = model.hessian(X[G], y[G]) - L2 * np.eye(p)
 #     step = np.linalg.solve(H - H_G, model.grad(X[G], y[G]).sum(axis=0))
 #     return model.theta_ + step
 #
-# group_est = [model.loss(x_t, y_t, group_newton(order_helpful[:k]))[0] - base_loss
-#              for k in ks[1:]]
+# group_est = [
+#     model.loss(x_t, y_t, group_newton(order_helpful[:k]))[0] - base_loss
+#     for k in ks[1:]
+# ]
 # ```
 #
 # The group step captures the jump at $k = 2$ that both sums miss. For larger $k$ it
@@ -877,7 +949,8 @@ plt.close(fig)
 #
 # ```python
 # low = np.argsort(confidence)[:10]
-# A = loo_loss_change(model, X, y, X_test[low], y_test[low], loo_thetas=theta_loo)
+# A = loo_loss_change(model, X, y, X_test[low], y_test[low],
+#                     loo_thetas=theta_loo)
 # P = -influence_loss(model, X, y, X_test[low], y_test[low])
 # O = loo_loss_change_onestep(model, X, y, X_test[low], y_test[low])
 # print(np.median([pearson(A[k], P[k]) for k in range(10)]),

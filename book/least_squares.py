@@ -682,8 +682,16 @@ glue("ls-slope-source", slope(actual_loss, -S), display=False)
 # :class: dropdown
 #
 # With $\nabla L(z_t) = -2e_t x_t$, $H^{-1} = \tfrac12(X^\top X)^{-1}$ and
-# $\nabla L(z_i) = -2e_i x_i$, $-\nabla L(z_t)^\top H^{-1}\nabla L(z_i)
-# = -(-2e_t)(-2e_i)\tfrac12\, x_t^\top(X^\top X)^{-1}x_i = -2e_te_i\,x_t^\top(X^\top X)^{-1}x_i$.
+# $\nabla L(z_i) = -2e_i x_i$,
+#
+# $$
+# \begin{aligned}
+# -\nabla L(z_t)^\top H^{-1}\nabla L(z_i)
+# &= -(-2e_t)(-2e_i)\tfrac12\, x_t^\top(X^\top X)^{-1}x_i \\
+# &= -2e_te_i\,x_t^\top(X^\top X)^{-1}x_i .
+# \end{aligned}
+# $$
+#
 # For the exact change write $\Delta_i = \hat\theta_{-i}-\hat\theta$ and $d_i = x_t^\top\Delta_i
 # = -e_i\,x_t^\top(X^\top X)^{-1}x_i/(1-h_{ii})$. Then
 # $L(z_t,\hat\theta_{-i}) = (e_t - d_i)^2$, so the change is $-2e_t d_i + d_i^2$: the first

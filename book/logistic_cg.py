@@ -45,6 +45,7 @@
 #   in exact arithmetic, and how conditioning and rounding change that in practice.
 
 # %%
+import textwrap
 import time
 from decimal import Decimal, getcontext
 
@@ -86,9 +87,12 @@ from influence_demo.plots import plot_cg_residuals
 # With $\sigma(s) = 1/(1+e^{-s})$ and $\sigma' = \sigma(1-\sigma)$,
 #
 # $$
-# \nabla_\theta L(z_i, \theta) = \bigl(\sigma(s_i) - y_i\bigr)\,\tilde x_i, \qquad
-# H = \nabla^2_\theta R(\theta) = \sum_{i=1}^n \sigma(s_i)\bigl(1-\sigma(s_i)\bigr)\,
+# \begin{aligned}
+# \nabla_\theta L(z_i, \theta) &= \bigl(\sigma(s_i) - y_i\bigr)\,\tilde x_i, \\
+# H = \nabla^2_\theta R(\theta)
+# &= \sum_{i=1}^n \sigma(s_i)\bigl(1-\sigma(s_i)\bigr)\,
 # \tilde x_i \tilde x_i^\top + \lambda I .
+# \end{aligned}
 # $$ (eq-lc-grad-hessian)
 #
 # Each point adds $\sigma(1-\sigma)\begin{pmatrix} x_i^2 & x_i \\ x_i & 1\end{pmatrix}$ to
@@ -112,7 +116,8 @@ from influence_demo.plots import plot_cg_residuals
 
 # %%
 x, y, x_test, y_test = tiny_logistic_data()
-X, X_test = add_intercept(x), add_intercept(x_test)  # columns (x, 1): theta = (w, b)
+# columns (x, 1), so theta = (w, b)
+X, X_test = add_intercept(x), add_intercept(x_test)
 n, p = X.shape
 
 unpenalized = LogisticRegression(l2=0.0)
@@ -133,10 +138,12 @@ H_gd = gd_model.hessian(X, y)
 print("Hessian at (w*, b*):\n", H_gd)
 print("Inverse Hessian:\n", inverse_hvp(gd_model, X, y, np.eye(p)))
 
-I_direct = influence_loss(gd_model, X, y, X_test, y_test)[0]  # I_up,loss(z_i, z_test)
+# I_direct[i] = I_up,loss(z_i, z_test)
+I_direct = influence_loss(gd_model, X, y, X_test, y_test)[0]
 print("\nInfluences (direct solve):")
 for i in range(n):
-    print(f"  Training point {i} (x={x[i, 0]}, y={y[i]:.0f}): {I_direct[i]:.6f}")
+    print(f"  Training point {i} (x={x[i, 0]}, y={y[i]:.0f}): "
+          f"{I_direct[i]:.6f}")
 for i in range(n):
     glue(f"lc-I-direct-{i}", float(I_direct[i]), display=False)
 
@@ -150,7 +157,8 @@ for i in range(n):
 I_cg = influence_loss(gd_model, X, y, X_test, y_test, method="cg")[0]
 print("Influences (conjugate gradient):")
 for i in range(n):
-    print(f"  Training point {i} (x={x[i, 0]}, y={y[i]:.0f}): {I_cg[i]:.6f}")
+    print(f"  Training point {i} (x={x[i, 0]}, y={y[i]:.0f}): "
+          f"{I_cg[i]:.6f}")
 err_cg = float(np.max(np.abs(I_cg - I_direct)))
 print(f"\nmax |CG - direct| < 1e-12: {err_cg < 1e-12}")
 glue("lc-cg-direct-ok", bool(err_cg < 1e-12), display=False)
@@ -175,12 +183,15 @@ glue("lc-cg-direct-ok", bool(err_cg < 1e-12), display=False)
 #   on the fit above:
 
 # %%
-def hessian_vector_product(w, b, X, y, v):  # the source's, with its loop condensed
+# the source's Hessian-vector product, with its loop condensed
+def hessian_vector_product(w, b, X, y, v):
     c = sigmoid(w * X + b) * (1 - sigmoid(w * X + b))
-    return np.array([np.sum(c * (X**2 * v[0] + X * v[1])), np.sum(c * (X * v[0] + v[1]))])
+    return np.array([np.sum(c * (X**2 * v[0] + X * v[1])),
+                     np.sum(c * (X * v[0] + v[1]))])
 
 
-def cg_solve(hessian_vector_prod_func, v, max_iter=50, tol=1e-10):  # the source's, verbatim
+# the source's cg_solve, verbatim
+def cg_solve(hessian_vector_prod_func, v, max_iter=50, tol=1e-10):
     x = np.zeros_like(v)
     r = v - hessian_vector_prod_func(x)
     p = r.copy()
@@ -209,28 +220,35 @@ def hvp(v):  # the source's product at (w*, b*), counting its calls
     return hessian_vector_product(w_star, b_star, x_train, y, v)
 
 
-np.testing.assert_allclose(hvp(np.array([0.3, -0.7])), H_gd @ [0.3, -0.7], rtol=1e-12)
+v_check = np.array([0.3, -0.7])
+np.testing.assert_allclose(hvp(v_check), H_gd @ v_check, rtol=1e-12)
 I_source_cg, source_iters = [], []
 for g in gd_model.grad(X, y):
     calls[0] = 0
     I_source_cg.append(-grad_test @ cg_solve(hvp, g))
-    source_iters.append(calls[0] - 1)  # one call computes the initial residual
+    source_iters.append(calls[0] - 1)  # one call: the initial residual
 I_source_cg = np.array(I_source_cg)
 stale = np.array([-0.013410, 0.005336, -0.014046])
 print("Influences (the source's CG, re-run in order):")
 for i in range(n):
-    print(f"  Training point {i} (x={x[i, 0]}, y={y[i]:.0f}): {I_source_cg[i]:.6f}")
+    print(f"  Training point {i} (x={x[i, 0]}, y={y[i]:.0f}): "
+          f"{I_source_cg[i]:.6f}")
 print("stored in the source:", stale)
 print(f"max |stored - direct| = {np.max(np.abs(stale - I_direct)):.3f}")
 err_src = np.max(np.abs(I_source_cg - I_direct))
-print(f"max |re-run - direct| < 1e-6: {err_src < 1e-6};  < 1e-12: {err_src < 1e-12}")
-print("iterations the source's loop ran, per point:", source_iters, "(max_iter = 50)")
+print(f"max |re-run - direct| < 1e-6: {err_src < 1e-6};  "
+      f"< 1e-12: {err_src < 1e-12}")
+print("iterations the source's loop ran, per point:", source_iters,
+      "(max_iter = 50)")
 g0 = gd_model.grad(X, y)[0]
 print(f"p^T H p in the first step for point 0: {g0 @ H_gd @ g0:.1e}")
-pkg = [cg(hvp, g) for g in gd_model.grad(X, y)]  # the package's CG on the same product
+# the package's CG on the same product
+pkg = [cg(hvp, g) for g in gd_model.grad(X, y)]
 I_pkg = np.array([-grad_test @ u for u, _ in pkg])
-print(f"package's cg on the same product: iterations {[info.n_iter for _, info in pkg]}, "
-      f"max |cg - direct| < 1e-12: {np.max(np.abs(I_pkg - I_direct)) < 1e-12}")
+pkg_iters = [info.n_iter for _, info in pkg]
+err_pkg = np.max(np.abs(I_pkg - I_direct))
+print(f"package's cg on the same product: iterations {pkg_iters},")
+print(f"  max |cg - direct| < 1e-12: {err_pkg < 1e-12}")
 glue("lc-src-iters", int(max(source_iters)), display=False)
 glue("lc-src-err-ok", bool(err_src < 1e-6), display=False)
 glue("lc-src-pHp", float(g0 @ H_gd @ g0), display=False)
@@ -269,10 +287,15 @@ glue("lc-src-pHp", float(g0 @ H_gd @ g0), display=False)
 
 # %%
 I_mean = n * I_direct  # the influence under Koh & Liang's mean objective
-print("I_up,loss (sum objective)           :", np.array2string(I_direct, precision=6))
-print("I_up,loss (mean objective, n times) :", np.array2string(I_mean, precision=6))
-print("predicted change from removal       :", np.array2string(-I_direct, precision=6))
-print("  = -(1/n) x mean-objective value   :", bool(np.allclose(-I_mean / n, -I_direct)))
+def show(a):
+    return np.array2string(a, precision=6)
+
+
+print("I_up,loss (sum objective)    :", show(I_direct))
+print("I_up,loss (mean objective)   :", show(I_mean))
+print("predicted change from removal:", show(-I_direct))
+print("  = -(1/n) x mean objective  :",
+      bool(np.allclose(-I_mean / n, -I_direct)))
 glue("lc-n", int(n), display=False)
 glue("lc-I-mean-1", float(I_mean[1]), display=False)
 
@@ -301,28 +324,35 @@ glue("lc-I-mean-1", float(I_mean[1]), display=False)
 try:
     LogisticRegression(l2=0.0).fit(X, y)
 except SeparableDataError as exc:
-    print("SeparableDataError:", exc)
+    print("SeparableDataError:")
+    print(textwrap.fill(str(exc), 75))
 
 # %% [markdown]
 # Gradient descent cannot tell: it never stops, it just runs out of steps. We run it for
 # 200,000 steps and record $\theta$ along the way, on a logarithmic grid of step counts.
 
 # %%
-steps = np.unique(np.concatenate([np.round(np.logspace(0, np.log10(200_000), 46)), [2_000, 20_000]])).astype(int)
+grid = np.round(np.logspace(0, np.log10(200_000), 46))
+steps = np.unique(np.concatenate([grid, [2_000, 20_000]])).astype(int)
 t0 = time.perf_counter()
-_, path = gradient_descent(unpenalized, X, y, lr=0.1, n_steps=200_000, record=steps)
+_, path = gradient_descent(unpenalized, X, y, lr=0.1, n_steps=200_000,
+                           record=steps)
 elapsed = time.perf_counter() - t0
 print(f"200,000 steps of gradient descent: {elapsed:.1f} s")
 
-grad_norm = np.array([np.linalg.norm(unpenalized.with_theta(t).objective_grad(X, y)) for t in path])
-lam_min = np.array([np.linalg.eigvalsh(unpenalized.with_theta(t).hessian(X, y))[0] for t in path])
-infl = np.array([influence_loss(unpenalized.with_theta(t), X, y, X_test, y_test)[0] for t in path])
+fits = [unpenalized.with_theta(t) for t in path]  # one per recorded step
+grad_norm = np.array([np.linalg.norm(f.objective_grad(X, y))
+                      for f in fits])
+lam_min = np.array([np.linalg.eigvalsh(f.hessian(X, y))[0] for f in fits])
+infl = np.array([influence_loss(f, X, y, X_test, y_test)[0] for f in fits])
 
-print("\n  steps        w         b    ||grad R||  min eig H    I(z0)      I(z1)      I(z2)")
+print(f"\n{'steps':>7}{'w':>8}{'b':>9}{'|grad R|':>10}{'min eig H':>11}"
+      f"{'I(z0)':>10}{'I(z1)':>10}{'I(z2)':>10}")
 for k in (2_000, 20_000, 200_000):
     j = int(np.flatnonzero(steps == k)[0])
-    print(f"{k:>7,} {path[j, 0]:9.4f} {path[j, 1]:9.4f} {grad_norm[j]:10.2e} {lam_min[j]:10.2e}"
-          f" {infl[j, 0]:10.2e} {infl[j, 1]:10.6f} {infl[j, 2]:10.6f}")
+    print(f"{k:>7,}{path[j, 0]:8.4f}{path[j, 1]:9.4f}{grad_norm[j]:10.2e}"
+          f"{lam_min[j]:11.2e}{infl[j, 0]:10.2e}{infl[j, 1]:10.6f}"
+          f"{infl[j, 2]:10.6f}")
 j2k = int(np.flatnonzero(steps == 2_000)[0])
 g2k = unpenalized.with_theta(path[j2k]).objective_grad(X, y)
 print(f"\ngradient of R after 2,000 steps: ({g2k[0]:.4f}, {g2k[1]:.4f})")
@@ -346,12 +376,15 @@ axes[0].set_ylabel("parameter value")
 axes[0].set_title("Parameters keep growing", fontsize="medium")
 axes[1].loglog(steps, grad_norm, label=r"$\|\nabla R(\theta)\|_2$")
 axes[1].loglog(steps, lam_min, label=r"smallest eigenvalue of $H$")
-axes[1].set_title("Gradient and curvature vanish together", fontsize="medium")
+axes[1].set_title("Gradient and curvature vanish together",
+                  fontsize="medium")
 for i in range(n):
-    axes[2].semilogx(steps, np.abs(infl[:, i]), label=f"point {i} (x={x[i, 0]:.0f}, y={y[i]:.0f})")
+    axes[2].semilogx(steps, np.abs(infl[:, i]),
+                     label=f"point {i} (x={x[i, 0]:.0f}, y={y[i]:.0f})")
 axes[2].set_yscale("log")
 axes[2].set_ylabel(r"$|\mathcal{I}_{up,loss}(z_i, z_{test})|$")
-axes[2].set_title("Influence depends on when descent stopped", fontsize="medium")
+axes[2].set_title("Influence depends on when descent stopped",
+                  fontsize="medium")
 for ax in axes:
     ax.set_xlabel("gradient-descent steps (learning rate 0.1)")
     ax.axvline(2_000, color="0.5", ls=":", lw=1)
@@ -395,7 +428,8 @@ plt.close(fig)
 try:
     loo_params(gd_model, X, y)
 except SeparableDataError:
-    print("loo_params: SeparableDataError (every leave-one-out problem is separable too)")
+    print("loo_params: SeparableDataError "
+          "(every leave-one-out problem is separable)")
 
 # %% [markdown]
 # ## The fix: an L2 penalty and Newton's method
@@ -414,7 +448,8 @@ l2 = 0.1
 model = LogisticRegression(l2=l2).fit(X, y)
 print(f"l2 = {l2}: w = {model.theta_[0]:.6f}, b = {model.theta_[1]:.6f}")
 print(f"Newton iterations: {model.n_iter_}")
-print(f"gradient norm <= tol = {model.tol:.0e}: {model.grad_norm_ <= model.tol}")
+print(f"gradient norm <= tol = {model.tol:.0e}: "
+      f"{model.grad_norm_ <= model.tol}")
 print("Hessian:\n", model.hessian(X, y))
 glue("lc-l2", l2, display=False)
 glue("lc-w-pen", float(model.theta_[0]), display=False)
@@ -422,7 +457,8 @@ glue("lc-b-pen", float(model.theta_[1]), display=False)
 glue("lc-newton-iter", int(model.n_iter_), display=False)
 glue("lc-tol", f"{model.tol:.0e}", display=False)
 glue("lc-gnorm-ok", bool(model.grad_norm_ <= model.tol), display=False)
-glue("lc-gnorm-pen-exp", f"1e{int(np.ceil(np.log10(model.grad_norm_)))}", display=False)
+gnorm_exp = f"1e{int(np.ceil(np.log10(model.grad_norm_)))}"
+glue("lc-gnorm-pen-exp", gnorm_exp, display=False)
 
 # %% [markdown]
 # Newton's method converges in {glue:text}`lc-newton-iter` iterations to
@@ -452,9 +488,11 @@ actual = loo_loss_change(model, X, y, X_test, y_test)[0]
 print("change in test loss from removing each point (l2 = 0.1)")
 print(" point   influence   one-step   retraining")
 for i in range(n):
-    print(f"{i:>6} {pred_if[i]:11.4f} {pred_onestep[i]:10.4f} {actual[i]:12.4f}")
+    print(f"{i:>6} {pred_if[i]:11.4f} {pred_onestep[i]:10.4f} "
+          f"{actual[i]:12.4f}")
 closer = np.abs(pred_onestep - actual) < np.abs(pred_if - actual)
-print("one-step closer than the influence function for every point:", bool(closer.all()))
+print("one-step closer than the influence function for every point:",
+      bool(closer.all()))
 glue("lc-onestep-closer", bool(closer.all()), display=False)
 for i in range(n):
     glue(f"lc-pen-if-{i}", float(pred_if[i]), display=False)
@@ -477,7 +515,8 @@ glue("lc-pen-ratio-2", float(actual[2] / pred_if[2]), display=False)
 # A stronger penalty makes each point matter less, and all three answers converge:
 
 # %%
-print("   l2   max gen. leverage |   point 2: influence  one-step  retraining")
+print("   l2   max gen. leverage |"
+      "   point 2: influence  one-step  retraining")
 for lam in (0.01, 0.1, 1.0, 10.0):
     mdl = LogisticRegression(l2=lam).fit(X, y)
     c = mdl.curvature(X, y)
@@ -504,12 +543,16 @@ for lam in (0.01, 0.1, 1.0, 10.0):
 
 # %%
 v = np.array([0.3, -0.7])
-np.testing.assert_allclose(model.hvp(v, X, y), model.hessian(X, y) @ v, rtol=1e-12)
+np.testing.assert_allclose(model.hvp(v, X, y), model.hessian(X, y) @ v,
+                           rtol=1e-12)
 G = model.grad(X, y)  # (n, p): one gradient per training point
 U, info = inverse_hvp(model, X, y, G.T, method="cg", return_info=True)
-np.testing.assert_allclose(U, inverse_hvp(model, X, y, G.T), rtol=1e-9, atol=1e-14)
-print(f"CG on the {p}x{p} Hessian: converged = {info.converged}, iterations = {info.n_iter}")
-print("relative residual after each iteration (one column per training gradient):")
+np.testing.assert_allclose(U, inverse_hvp(model, X, y, G.T),
+                           rtol=1e-9, atol=1e-14)
+print(f"CG on the {p}x{p} Hessian: converged = {info.converged}, "
+      f"iterations = {info.n_iter}")
+print("relative residual per iteration "
+      "(one column per training gradient):")
 print(np.array2string(info.residuals / info.residuals[0], precision=3))
 glue("lc-cg-iter-tiny", int(info.n_iter), display=False)
 
@@ -558,11 +601,14 @@ y3 = np.array([0.0, 1.0, 0.0])
 cases = {  # glue key: (label, X, y, X_test, y_test, lambda)
     "pen100": ("lambda = 100", Xg, yg, Xg_test, yg_test, 100.0),
     "pen1": ("lambda = 1", Xg, yg, Xg_test, yg_test, 1.0),
-    "scaled": ("scaled features, lambda = 1", Xg * col_scale, yg, Xg_test * col_scale, yg_test, 1.0),
+    "scaled": ("scaled features, lambda = 1", Xg * col_scale, yg,
+               Xg_test * col_scale, yg_test, 1.0),
     "three": ("3 points, lambda = 1", X3, y3, Xg_test, yg_test, 1.0),
 }
 histories = {}
-print(f"p = {p20}                         kappa  distinct eig.  iterations to 1e-10   residual at k = p")
+print(f"{'p = ' + str(p20):<28}{'kappa':>7}{'distinct':>11}"
+      f"{'iterations':>12}{'residual':>13}")
+print(f"{'':<35}{'eigenvalues':>11}{'to 1e-10':>12}{'at k = p':>13}")
 for key, (name, Xc, yc, Xtc, ytc, lam) in cases.items():
     mdl = LogisticRegression(l2=lam).fit(Xc, yc)
     rhs = mdl.grad(Xtc, ytc)[0]  # a test gradient, as in influence_loss
@@ -575,7 +621,8 @@ for key, (name, Xc, yc, Xtc, ytc, lam) in cases.items():
     k_hit = int(np.argmax(rel <= 1e-10)) if np.any(rel <= 1e-10) else -1
     at_p = f"{rel[p20]:.0e}" if len(rel) > p20 else "(converged)"
     at_p = "< 1e-12" if len(rel) > p20 and rel[p20] < 1e-12 else at_p
-    print(f"{name:28s} {eig[-1] / eig[0]:8.1f} {n_distinct:14d} {k_hit:21d} {at_p:>19s}")
+    print(f"{name:<28}{eig[-1] / eig[0]:7.1f}{n_distinct:11d}{k_hit:12d}"
+          f"{at_p:>13s}")
     glue(f"lc-cg-k-{key}", k_hit, display=False)
     glue(f"lc-cg-kappa-{key}", float(eig[-1] / eig[0]), display=False)
     glue(f"lc-cg-distinct-{key}", n_distinct, display=False)
@@ -619,26 +666,32 @@ for _ in range(p20):
     res_hp.append(float(rs.sqrt()) / float(np.linalg.norm(rhs)))
 res_hp = np.array(res_hp)
 np.testing.assert_allclose(res_hp[:8], histories["scaled"][:8], rtol=1e-6)
-print(f"60 digits: relative residual at iteration p = {p20} below 1e-30: {res_hp[p20] < 1e-30}")
+print(f"60 digits: relative residual at iteration p = {p20} below 1e-30: "
+      f"{res_hp[p20] < 1e-30}")
 print(f"float64  : relative residual at iteration p = {p20} below 1e-30: "
       f"{histories['scaled'][p20] < 1e-30}")
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.3), gridspec_kw={"width_ratios": [1, 1.6]})
-plot_cg_residuals(info.residuals / info.residuals[0], ax=axes[0], tolerance=1e-10,
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.3),
+                         gridspec_kw={"width_ratios": [1, 1.6]})
+plot_cg_residuals(info.residuals / info.residuals[0], ax=axes[0],
+                  tolerance=1e-10,
                   labels=[f"v = grad L(z_{i})" for i in range(n)])
 axes[0].set_ylabel(r"relative residual $\|v - H u_k\|_2 / \|v\|_2$")
-axes[0].set_title(f"Tiny problem (p = {p}, lambda = {l2})", fontsize="medium")
+axes[0].set_title(f"Tiny problem (p = {p}, lambda = {l2})",
+                  fontsize="medium")
 axes[0].set_xticks(range(info.n_iter + 1))
 for key, rel in histories.items():
     plot_cg_residuals(rel, ax=axes[1], labels=[cases[key][0]])
-axes[1].semilogy(np.arange(p20 + 1), np.maximum(res_hp, 1e-300), color="0.3", ls="--", lw=1,
+axes[1].semilogy(np.arange(p20 + 1), np.maximum(res_hp, 1e-300),
+                 color="0.3", ls="--", lw=1,
                  label="scaled features, 60-digit arithmetic")
 axes[1].axvline(p20, color="0.5", ls=":", lw=1)
 axes[1].axhline(1e-10, color="0.5", ls=":", lw=1)
 axes[1].set_ylim(1e-22, 3)
 axes[1].set_ylabel(r"relative residual $\|v - H u_k\|_2 / \|v\|_2$")
-axes[1].set_title(f"Generated problem (p = {p20}); dotted: k = p and tolerance", fontsize="medium")
+axes[1].set_title(f"Generated problem (p = {p20}); "
+                  "dotted: k = p and tolerance", fontsize="medium")
 axes[1].legend(fontsize="small", loc="lower left")
 fig.tight_layout()
 glue("fig-lc-cg", fig, display=False)
@@ -699,8 +752,10 @@ plt.close(fig)
 # :class: dropdown
 #
 # ```python
-# steps = np.unique(np.round(np.logspace(0, np.log10(200_000), 40)).astype(int))
-# _, path = gradient_descent(LogisticRegression(), X, y, lr=0.1, n_steps=200_000, record=steps)
+# grid = np.logspace(0, np.log10(200_000), 40)
+# steps = np.unique(np.round(grid).astype(int))
+# _, path = gradient_descent(LogisticRegression(), X, y, lr=0.1,
+#                            n_steps=200_000, record=steps)
 # plt.semilogx(steps, -path[:, 1] / path[:, 0])
 # ```
 #
@@ -735,8 +790,9 @@ plt.close(fig)
 # H_mean = model.hessian(X, y) / n
 # g, g_t = model.grad(X, y), model.grad(X_test, y_test)[0]
 # I_mean = -g @ np.linalg.solve(H_mean, g_t)
-# np.testing.assert_allclose(I_mean, n * influence_loss(model, X, y, X_test, y_test)[0])
-# np.testing.assert_allclose(-I_mean / n, -influence_loss(model, X, y, X_test, y_test)[0])
+# I_sum = influence_loss(model, X, y, X_test, y_test)[0]
+# np.testing.assert_allclose(I_mean, n * I_sum)
+# np.testing.assert_allclose(-I_mean / n, -I_sum)
 # ```
 # ````
 #
@@ -759,9 +815,11 @@ plt.close(fig)
 # b = rng.standard_normal(100)
 # for d in (1, 2, 5, 10):
 #     for spread in (0.0, 1e-6, 1e-2):
-#         mu = rng.choice(np.linspace(1, 10, d), size=100) * (1 + spread * rng.standard_normal(100))
+#         mu = rng.choice(np.linspace(1, 10, d), size=100)
+#         mu *= 1 + spread * rng.standard_normal(100)
 #         A = (Q * mu) @ Q.T
-#         _, info = cg(lambda P: A @ P, b, rtol=1e-10, maxiter=500, warn=False)
+#         _, info = cg(lambda P: A @ P, b, rtol=1e-10, maxiter=500,
+#                      warn=False)
 #         print(d, spread, info.n_iter)
 # ```
 #
@@ -801,8 +859,8 @@ plt.close(fig)
 #
 # def my_grad(X, y, theta):
 #     s = X @ theta
-#     e = np.exp(-np.abs(s))                                      # never overflows
-#     p = np.where(s >= 0, 1 / (1 + e), e / (1 + e))              # sigmoid(s)
+#     e = np.exp(-np.abs(s))                          # never overflows
+#     p = np.where(s >= 0, 1 / (1 + e), e / (1 + e))  # sigmoid(s)
 #     return (p - y)[:, None] * X
 #
 # def my_cg(matvec, b, rtol, maxiter):
@@ -836,9 +894,10 @@ plt.close(fig)
 # c = sigmoid(s) * (1 - sigmoid(s))
 # hvp = lambda v: X.T @ (c * (X @ v)) + l2 * v
 # g_test = my_grad(X_test, y_test, theta)[0]
-# u = my_cg(hvp, g_test, 1e-12, 100)                              # H^{-1} g_test, one solve
+# u = my_cg(hvp, g_test, 1e-12, 100)  # H^{-1} g_test, one solve
 # mine = -(my_grad(X, y, theta) @ u)
-# np.testing.assert_allclose(mine, influence_loss(model, X, y, X_test, y_test)[0], rtol=1e-8)
+# I = influence_loss(model, X, y, X_test, y_test)[0]
+# np.testing.assert_allclose(mine, I, rtol=1e-8)
 # ```
 #
 # One solve against the test gradient serves all training points, because $H$ is

@@ -84,11 +84,15 @@ y_noisy, flipped = flip_labels(y_clean, FLIP, rng=rng)
 is_flipped = np.zeros(n, dtype=bool)
 is_flipped[flipped] = True
 clean_model, noisy_model = fit(y_clean), fit(y_noisy)
-acc_clean, acc_noisy = test_accuracy(clean_model), test_accuracy(noisy_model)
-fit_to_wrong = float(np.mean(noisy_model.predict(X[flipped]) == y_noisy[flipped]))
+acc_clean = test_accuracy(clean_model)
+acc_noisy = test_accuracy(noisy_model)
+pred_flipped = noisy_model.predict(X[flipped])
+fit_to_wrong = float(np.mean(pred_flipped == y_noisy[flipped]))
 print(f"{len(flipped)} of {n} labels flipped")
-print(f"test accuracy: clean labels {acc_clean:.3f}, noisy labels {acc_noisy:.3f}")
-print(f"flipped points that the noisy model classifies as their wrong label: {fit_to_wrong:.2f}")
+print(f"test accuracy: clean labels {acc_clean:.3f}, "
+      f"noisy labels {acc_noisy:.3f}")
+print("flipped points that the noisy model classifies as their "
+      f"wrong label: {fit_to_wrong:.2f}")
 glue("ml-n", n, display=False)
 glue("ml-n-flipped", len(flipped), display=False)
 glue("ml-acc-clean", acc_clean, display=False)
@@ -129,10 +133,12 @@ def rankings(model, labels, rng):
 orders = rankings(noisy_model, y_noisy, rng)
 si = -self_influence(noisy_model, X, y_noisy)
 top = orders["self-influence"][:10]
-titles = [f"label {7 if y_noisy[i] else 1}\n{'FLIPPED' if is_flipped[i] else 'correct'}" for i in top]
+titles = [f"label {7 if y_noisy[i] else 1}\n"
+          + ("FLIPPED" if is_flipped[i] else "correct") for i in top]
 axes = plot_images(X_raw[top], titles, ncols=10)
 fig = axes[0].figure
-fig.suptitle("the ten training images with the largest self-influence", y=1.02)
+fig.suptitle("the ten training images with the largest self-influence",
+             y=1.02)
 glue("fig-ml-top", fig, display=False)
 plt.close(fig)
 glue("ml-top10-flipped", int(is_flipped[top].sum()), display=False)
@@ -172,22 +178,29 @@ glue("ml-top10-flipped", int(is_flipped[top].sum()), display=False)
 # %%
 loss_noisy = noisy_model.loss(X, y_noisy)
 w = noisy_model.curvature(X, y_noisy)
-h = w * np.einsum("ij,ji->i", X, np.linalg.solve(noisy_model.hessian(X, y_noisy), X.T))
-np.testing.assert_allclose(si, h * np.expm1(loss_noisy), rtol=1e-8, atol=1e-14)
+H_inv_X = np.linalg.solve(noisy_model.hessian(X, y_noisy), X.T)
+h = w * np.einsum("ij,ji->i", X, H_inv_X)
+np.testing.assert_allclose(si, h * np.expm1(loss_noisy),
+                           rtol=1e-8, atol=1e-14)
 rho_si_loss = spearman(si, loss_noisy)
-print(f"Spearman correlation of self-influence and training loss: {rho_si_loss:.3f}")
-print(f"median leverage: flipped {np.median(h[flipped]):.3f}, correct {np.median(h[~is_flipped]):.3f}")
+print("Spearman correlation of self-influence and training loss: "
+      f"{rho_si_loss:.3f}")
+print(f"median leverage: flipped {np.median(h[flipped]):.3f}, "
+      f"correct {np.median(h[~is_flipped]):.3f}")
 glue("ml-rho-si-loss", float(rho_si_loss), display=False)
 glue("ml-h-flipped", float(np.median(h[flipped])), display=False)
 glue("ml-h-correct", float(np.median(h[~is_flipped])), display=False)
 
 fig, ax = plt.subplots(figsize=(6, 4.5))
-ax.scatter(loss_noisy[~is_flipped], si[~is_flipped], s=14, alpha=0.6, label="correct label")
-ax.scatter(loss_noisy[flipped], si[flipped], s=30, marker="x", color="C3", label="flipped label")
+ax.scatter(loss_noisy[~is_flipped], si[~is_flipped], s=14, alpha=0.6,
+           label="correct label")
+ax.scatter(loss_noisy[flipped], si[flipped], s=30, marker="x", color="C3",
+           label="flipped label")
 ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel(r"training loss $L(z_i, \hat\theta)$ (log scale)")
-ax.set_ylabel(r"self-influence $|\mathcal{I}_{\mathrm{up,loss}}(z_i, z_i)|$ (log scale)")
+ax.set_ylabel(r"self-influence "
+              r"$|\mathcal{I}_{\mathrm{up,loss}}(z_i, z_i)|$ (log scale)")
 ax.legend(fontsize="small")
 fig.tight_layout()
 glue("fig-ml-si-loss", fig, display=False)
@@ -239,57 +252,74 @@ for seed in range(n_seeds):
     for name, order in rankings(model_seed, y_seed, rng).items():
         for c, frac in enumerate(checked):
             seen = order[: int(round(frac * n))]
-            fixed = seen[flags[seen]]            # the flipped labels found so far
+            fixed = seen[flags[seen]]  # the flipped labels found so far
             found[name][seed, c] = len(fixed) / len(flipped_seed)
             y_fixed = y_seed.copy()
             y_fixed[fixed] = y_clean[fixed]
-            refit = fit(y_fixed, theta0=model_seed.theta_) if len(fixed) else model_seed
+            refit = (fit(y_fixed, theta0=model_seed.theta_) if len(fixed)
+                     else model_seed)
             accuracy[name][seed, c] = test_accuracy(refit)
             theta_norm[name][seed, c] = np.linalg.norm(refit.theta_)
 mean_found = {k: v.mean(axis=0) for k, v in found.items()}
 mean_acc = {k: v.mean(axis=0) for k, v in accuracy.items()}
 
-tags = {"self-influence": "si", "training loss": "loss", "random": "random"}
+tags = {"self-influence": "si", "training loss": "loss",
+        "random": "random"}
+# the grid points at 10, 20 and 30% checked
+cols = [int(np.argmin(np.abs(checked - q))) for q in (0.1, 0.2, 0.3)]
+pcts = "".join(f"{q:>7}" for q in ("10%", "20%", "30%"))
+print(f"{'':15}{'flips found':>21}  {'test accuracy':>21}")
+print(f"{'checked:':15}{pcts}  {pcts}")
 for name in names:
     for pct in (10, 20, 30):
         c = int(np.argmin(np.abs(checked - pct / 100)))
-        glue(f"ml-found-{tags[name]}-{pct}", float(mean_found[name][c]), display=False)
-        glue(f"ml-acc-{tags[name]}-{pct}", float(mean_acc[name][c]), display=False)
-    print(f"{name:15s} found at 10/20/30% checked: "
-          + ", ".join(f"{mean_found[name][int(np.argmin(np.abs(checked - q)))]:.3f}" for q in (0.1, 0.2, 0.3))
-          + "; test accuracy: "
-          + ", ".join(f"{mean_acc[name][int(np.argmin(np.abs(checked - q)))]:.3f}" for q in (0.1, 0.2, 0.3)))
+        key = f"{tags[name]}-{pct}"
+        glue(f"ml-found-{key}", float(mean_found[name][c]), display=False)
+        glue(f"ml-acc-{key}", float(mean_acc[name][c]), display=False)
+    print(f"{name:15s}"
+          + "".join(f"{mean_found[name][c]:7.3f}" for c in cols) + "  "
+          + "".join(f"{mean_acc[name][c]:7.3f}" for c in cols))
 acc_noisy_mean = float(mean_acc["random"][0])
-print(f"mean test accuracy before any fix: {acc_noisy_mean:.3f}; with clean labels: {acc_clean:.3f}")
+print(f"\nmean test accuracy before any fix: {acc_noisy_mean:.3f}; "
+      f"with clean labels: {acc_clean:.3f}")
 glue("ml-acc-noisy-mean", acc_noisy_mean, display=False)
 dip = 1  # the second grid point: 2.5% of the data checked
 norm_si = theta_norm["self-influence"].mean(axis=0)
-print(f"self-influence ranking, {100 * checked[dip]:.1f}% checked: accuracy {mean_acc['self-influence'][dip]:.3f}, "
-      f"|theta| {norm_si[0]:.1f} -> {norm_si[dip]:.1f} (clean-label model: {np.linalg.norm(clean_model.theta_):.1f})")
+acc_dip = mean_acc["self-influence"][dip]
+norm_clean = np.linalg.norm(clean_model.theta_)
+print(f"self-influence ranking, {100 * checked[dip]:.1f}% checked: "
+      f"test accuracy {acc_dip:.3f},")
+print(f"  |theta| {norm_si[0]:.1f} -> {norm_si[dip]:.1f} "
+      f"(clean-label model: {norm_clean:.1f})")
 glue("ml-dip-pct", float(100 * checked[dip]), display=False)
-glue("ml-dip-acc-si", float(mean_acc["self-influence"][dip]), display=False)
-glue("ml-dip-acc-loss", float(mean_acc["training loss"][dip]), display=False)
+glue("ml-dip-acc-si", float(acc_dip), display=False)
+glue("ml-dip-acc-loss", float(mean_acc["training loss"][dip]),
+     display=False)
 glue("ml-norm-0", float(norm_si[0]), display=False)
 glue("ml-norm-dip", float(norm_si[dip]), display=False)
 glue("ml-norm-end", float(norm_si[-1]), display=False)
-glue("ml-norm-clean", float(np.linalg.norm(clean_model.theta_)), display=False)
+glue("ml-norm-clean", float(norm_clean), display=False)
 glue("ml-n-test", len(y_test), display=False)
 glue("ml-one-error", 1 / len(y_test), display=False)
 glue("ml-n-seeds", n_seeds, display=False)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
-styles = {"self-influence": ("C0", "o"), "training loss": ("C1", "s"), "random": ("0.5", "^")}
+styles = {"self-influence": ("C0", "o"), "training loss": ("C1", "s"),
+          "random": ("0.5", "^")}
 for name in names:
     col, mk = styles[name]
-    axes[0].plot(100 * checked, mean_found[name], marker=mk, color=col, label=name)
-    axes[1].plot(100 * checked, mean_acc[name], marker=mk, color=col, label=name)
-axes[0].plot(100 * checked, np.minimum(1, checked / FLIP), color="0.3", ls=":", lw=1,
-             label="perfect ranking")
+    axes[0].plot(100 * checked, mean_found[name], marker=mk, color=col,
+                 label=name)
+    axes[1].plot(100 * checked, mean_acc[name], marker=mk, color=col,
+                 label=name)
+axes[0].plot(100 * checked, np.minimum(1, checked / FLIP), color="0.3",
+             ls=":", lw=1, label="perfect ranking")
 axes[0].set_xlabel("training data checked (%)")
 axes[0].set_ylabel("fraction of flipped labels found")
 axes[0].legend(fontsize="small", loc="lower right")
-axes[1].axhline(acc_clean, color="k", ls="--", lw=1, label="trained on clean labels")
+axes[1].axhline(acc_clean, color="k", ls="--", lw=1,
+                label="trained on clean labels")
 axes[1].set_xlabel("training data checked (%)")
 axes[1].set_ylabel("test accuracy after fixing the labels found")
 axes[1].legend(fontsize="small", loc="lower right")
@@ -356,31 +386,42 @@ for seed in range(n_seeds):
     y_seed, flipped_seed = flip_labels(y_clean, FLIP, rng=rng)
     flags = np.zeros(n, dtype=bool)
     flags[flipped_seed] = True
-    owners = rng.choice(n, size=n // 2, replace=False)  # images that get a feature of their own
+    # the images that get a feature of their own
+    owners = rng.choice(n, size=n // 2, replace=False)
     rare = np.zeros((n, len(owners)))
     rare[owners, np.arange(len(owners))] = 1.0
     X_rare = add_intercept(np.hstack([X_raw, rare]))
     model_rare = LogisticRegression(l2=L2).fit(X_rare, y_seed)
-    scores = {"self-influence": -self_influence(model_rare, X_rare, y_seed),
-              "training loss": model_rare.loss(X_rare, y_seed)}
-    orders_rare = {k: np.argsort(-v, kind="stable") for k, v in scores.items()}
+    scores = {
+        "self-influence": -self_influence(model_rare, X_rare, y_seed),
+        "training loss": model_rare.loss(X_rare, y_seed),
+    }
+    orders_rare = {k: np.argsort(-v, kind="stable")
+                   for k, v in scores.items()}
     orders_rare["random"] = rng.permutation(n)
     for name, order in orders_rare.items():
         for c, frac in enumerate(checked):
-            found_rare[name][seed, c] = flags[order[: int(round(frac * n))]].sum() / len(flipped_seed)
+            seen = order[: int(round(frac * n))]
+            n_found = flags[seen].sum()
+            found_rare[name][seed, c] = n_found / len(flipped_seed)
 mean_found_rare = {k: v.mean(axis=0) for k, v in found_rare.items()}
+print(f"{'':15}{'flips found':>21}")
+print(f"{'checked:':15}{pcts}")
 for name in names:
     for pct in (10, 20, 30):
         c = int(np.argmin(np.abs(checked - pct / 100)))
-        glue(f"ml-rare-{tags[name]}-{pct}", float(mean_found_rare[name][c]), display=False)
-    print(f"{name:15s} found at 10/20/30% checked: "
-          + ", ".join(f"{mean_found_rare[name][int(np.argmin(np.abs(checked - q)))]:.3f}" for q in (0.1, 0.2, 0.3)))
+        found_pct = float(mean_found_rare[name][c])
+        glue(f"ml-rare-{tags[name]}-{pct}", found_pct, display=False)
+    print(f"{name:15s}"
+          + "".join(f"{mean_found_rare[name][c]:7.3f}" for c in cols))
 
 fig, ax = plt.subplots(figsize=(6, 4.5))
 for name in names:
     col, mk = styles[name]
-    ax.plot(100 * checked, mean_found_rare[name], marker=mk, color=col, label=name)
-ax.plot(100 * checked, np.minimum(1, checked / FLIP), color="0.3", ls=":", lw=1, label="perfect ranking")
+    ax.plot(100 * checked, mean_found_rare[name], marker=mk, color=col,
+            label=name)
+ax.plot(100 * checked, np.minimum(1, checked / FLIP), color="0.3", ls=":",
+        lw=1, label="perfect ranking")
 ax.set_xlabel("training data checked (%)")
 ax.set_ylabel("fraction of flipped labels found")
 ax.legend(fontsize="small", loc="lower right")
@@ -483,13 +524,14 @@ plt.close(fig)
 #
 # def my_self_influence(X, y, theta, l2):
 #     X = np.asarray(X, dtype=float); y = np.asarray(y, dtype=float)
-#     prob = 0.5 * (1 + np.tanh((X @ theta) / 2))       # sigmoid without overflow
-#     G = (prob - y)[:, None] * X                          # per-example gradients, (n, p)
+#     # sigmoid without overflow
+#     prob = 0.5 * (1 + np.tanh((X @ theta) / 2))
+#     G = (prob - y)[:, None] * X          # per-example gradients, (n, p)
 #     w = prob * (1 - prob)
 #     H = X.T @ (w[:, None] * X) + l2 * np.eye(X.shape[1])
 #     L = np.linalg.cholesky(H)
-#     V = np.linalg.solve(L, G.T)                          # L^{-1} G^T, (p, n)
-#     return -np.einsum("ij,ij->j", V, V)                  # -g_i^T H^{-1} g_i
+#     V = np.linalg.solve(L, G.T)          # L^{-1} G^T, (p, n)
+#     return -np.einsum("ij,ij->j", V, V)  # -g_i^T H^{-1} g_i
 #
 # check_self_influence(my_self_influence)
 # ```
@@ -518,8 +560,9 @@ plt.close(fig)
 #
 # ```python
 # from influence_demo import loo_params_onestep
-# T = loo_params_onestep(model_seed, X, y_seed)                 # (n, p)
-# loo_loss = np.array([model_seed.loss(X[[i]], y_seed[[i]], T[i])[0] for i in range(n)])
+# T = loo_params_onestep(model_seed, X, y_seed)  # (n, p)
+# loo_loss = np.array([model_seed.loss(X[[i]], y_seed[[i]], T[i])[0]
+#                      for i in range(n)])
 # order_loo = np.argsort(-loo_loss, kind="stable")
 # ```
 #

@@ -42,6 +42,7 @@
 # timings are single-core.
 
 # %%
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -59,24 +60,34 @@ from influence_demo import (
     load_digits_pair,
     spearman,
 )
-from influence_demo.benchmark import best_time, format_ratio, format_time, solver_scaling
+from influence_demo.benchmark import (
+    best_time,
+    format_ratio,
+    format_time,
+    solver_scaling,
+)
 
 
 
 def ms(seconds):
-    """Timings are printed as '<number> ms', a form the notebook tests normalise."""
+    """A time as '<number> ms', a form the notebook tests normalise."""
     return format_time(seconds, unit="ms")
 
 
 def below(error):
-    """An error as the power of ten above it: its leading digits depend on rounding."""
+    """An error as the power of ten above it.
+
+    Its leading digits depend on rounding.
+    """
     return float(10.0 ** np.ceil(np.log10(error)))
 
 
 def rel_error(U, U_ref):
     """Largest relative 2-norm error of a column of U against U_ref."""
     U, U_ref = U.reshape(len(U), -1), U_ref.reshape(len(U_ref), -1)
-    return float(np.max(np.linalg.norm(U - U_ref, axis=0) / np.linalg.norm(U_ref, axis=0)))
+    errors = (np.linalg.norm(U - U_ref, axis=0)
+              / np.linalg.norm(U_ref, axis=0))
+    return float(np.max(errors))
 
 
 # %% [markdown]
@@ -90,11 +101,14 @@ def rel_error(U, U_ref):
 # without ever forming $H$. Counting flops,
 #
 # $$
-# \text{direct: } \underbrace{np^2}_{\text{form } H} + \underbrace{p^3/3}_{\text{Cholesky}} + \underbrace{2p^2k}_{\text{solves}},
-# \qquad
-# \text{CG: } T \cdot 4npk,
-# \qquad
-# \text{LiSSA: } J \cdot 4npk \ \ (\text{or } J \cdot 4bpk \text{ with mini-batches of } b),
+# \begin{aligned}
+# \text{direct: } & \underbrace{np^2}_{\text{form } H}
+# + \underbrace{p^3/3}_{\text{Cholesky}}
+# + \underbrace{2p^2k}_{\text{solves}}, \\
+# \text{CG: } & T \cdot 4npk, \\
+# \text{LiSSA: } & J \cdot 4npk
+# \ \ (\text{or } J \cdot 4bpk \text{ with mini-batches of } b),
+# \end{aligned}
 # $$ (eq-sol-cost)
 #
 # where $T$ is the number of CG iterations and $J$ the LiSSA recursion depth. The direct
@@ -124,13 +138,18 @@ eig = np.linalg.eigvalsh(H)
 kappa = eig[-1] / eig[0]
 n_at_l2 = int(np.sum(eig < L2 * (1 + 1e-9)))
 n_within_2 = int(np.sum(eig < 2 * L2))
-V = model.grad(X_test, y_test).T  # one column per test image: the k right-hand sides
+# one column per test image: the k right-hand sides
+V = model.grad(X_test, y_test).T
 k = V.shape[1]
 
-print(f"n = {n} training images, p = {p} parameters, k = {k} test images, l2 = {L2:g}")
-print(f"Newton's method: {model.n_iter_} iterations, gradient norm below 1e-10: {model.grad_norm_ < 1e-10}")
-print(f"eigenvalues of H: smallest {eig[0]:.4g}, largest {eig[-1]:.4g}, condition number {kappa:.0f}")
-print(f"eigenvalues equal to l2: {n_at_l2}; below 2 * l2: {n_within_2} of {p}")
+print(f"n = {n} training images, p = {p} parameters, "
+      f"k = {k} test images, l2 = {L2:g}")
+print(f"Newton's method: {model.n_iter_} iterations, "
+      f"gradient norm below 1e-10: {model.grad_norm_ < 1e-10}")
+print(f"eigenvalues of H: smallest {eig[0]:.4g}, largest {eig[-1]:.4g}, "
+      f"condition number {kappa:.0f}")
+print(f"eigenvalues equal to l2: {n_at_l2}; "
+      f"below 2 * l2: {n_within_2} of {p}")
 
 glue("sol-n", n, display=False)
 glue("sol-p", p, display=False)
@@ -161,30 +180,39 @@ glue("sol-n-within-2", n_within_2, display=False)
 # against the direct solve.
 
 # %% tags=["timing"]
-# Timing cell: the printed times vary from run to run; the notebook tests normalise
-# "<number> ms" (see tests/nbval_sanitize.cfg), and compare everything else exactly.
+# Timing cell: the printed times vary from run to run; the notebook tests
+# normalise "<number> ms" (see tests/nbval_sanitize.cfg), and compare
+# everything else exactly.
 t_direct, U_direct = best_time(inverse_hvp, model, X, y, V, repeats=5)
 t_cg, (U_cg, info_cg) = best_time(
-    inverse_hvp, model, X, y, V, method="cg", rtol=1e-8, return_info=True, repeats=5
+    inverse_hvp, model, X, y, V, method="cg", rtol=1e-8, return_info=True,
+    repeats=5,
 )
 t_lissa, (U_lissa, info_lissa) = best_time(
-    inverse_hvp, model, X, y, V, method="lissa", rng=0, warn=False, return_info=True, repeats=2
+    inverse_hvp, model, X, y, V, method="lissa", rng=0, warn=False,
+    return_info=True, repeats=2,
 )
-# Times come last on each line, unpadded, so that only the numbers change between runs.
-print(f"{'method':<20} {'iterations':>10} {'converged':>10} {'error vs direct':>16}   time (best run)")
-print(f"{'direct (Cholesky)':<20} {'-':>10} {'-':>10} {'-':>16}   {ms(t_direct)}")
-print(f"{'CG, rtol = 1e-8':<20} {info_cg.n_iter:>10} {str(info_cg.converged):>10} "
-      f"{'< ' + format(below(rel_error(U_cg, U_direct)), '.0e'):>16}   {ms(t_cg)}")
-print(f"{'LiSSA, depth 1000':<20} {info_lissa.n_iter:>10} {str(info_lissa.converged):>10} "
-      f"{rel_error(U_lissa, U_direct):>16.1e}   {ms(t_lissa)}")
+err_cg = "< " + format(below(rel_error(U_cg, U_direct)), ".0e")
+err_lissa = rel_error(U_lissa, U_direct)
+# Times come last on each line, unpadded, so that only the numbers change
+# between runs.
+print(f"{'method':<18}{'iterations':>11}{'converged':>11}"
+      f"{'error vs direct':>17}   time (best run)")
+print(f"{'direct (Cholesky)':<18}{'-':>11}{'-':>11}{'-':>17}   "
+      f"{ms(t_direct)}")
+print(f"{'CG, rtol = 1e-8':<18}{info_cg.n_iter:>11}"
+      f"{str(info_cg.converged):>11}{err_cg:>17}   {ms(t_cg)}")
+print(f"{'LiSSA, depth 1000':<18}{info_lissa.n_iter:>11}"
+      f"{str(info_lissa.converged):>11}{err_lissa:>17.1e}   {ms(t_lissa)}")
 
 glue("sol-digits-t-direct", ms(t_direct), display=False)
 glue("sol-digits-t-cg", ms(t_cg), display=False)
 glue("sol-digits-t-lissa", ms(t_lissa), display=False)
 glue("sol-digits-cg-iters", info_cg.n_iter, display=False)
 glue("sol-digits-cg-err", below(rel_error(U_cg, U_direct)), display=False)
-glue("sol-digits-cg-bound", int(round(0.5 * np.sqrt(kappa) * np.log(2 / 1e-8))), display=False)
-glue("sol-digits-lissa-err", float(f"{rel_error(U_lissa, U_direct):.1e}"), display=False)
+cg_bound = int(round(0.5 * np.sqrt(kappa) * np.log(2 / 1e-8)))
+glue("sol-digits-cg-bound", cg_bound, display=False)
+glue("sol-digits-lissa-err", float(f"{err_lissa:.1e}"), display=False)
 
 # %% [markdown]
 # With $p$ = {glue:text}`sol-p` the direct solve wins outright on this run
@@ -217,7 +245,8 @@ glue("sol-digits-lissa-err", float(f"{rel_error(U_lissa, U_direct):.1e}"), displ
 # {glue:text}`sol-k-many` right-hand sides.
 
 # %% tags=["timing"]
-# Timing cell: times and ratios vary from run to run (normalised by the notebook tests).
+# Timing cell: times and ratios vary from run to run (normalised by the
+# notebook tests).
 P_VALUES = (25, 50, 100, 200, 400)
 K_MANY = 100
 LISSA_DEPTH = 100
@@ -227,16 +256,21 @@ rows_one = solver_scaling(
     cg_options={"rtol": 1e-8}, lissa_options={"depth": LISSA_DEPTH},
 )
 rows_many = solver_scaling(
-    P_VALUES, k=K_MANY, methods=("cg",), repeats=REPEATS, cg_options={"rtol": 1e-8}
+    P_VALUES, k=K_MANY, methods=("cg",), repeats=REPEATS,
+    cg_options={"rtol": 1e-8},
 )
 
-print(f"one right-hand side (k = 1); LiSSA with its default scale and depth {LISSA_DEPTH}")
-print(f"{'p':>5} {'n':>5} {'cond(H)':>8} {'CG iters':>9} {'CG error':>9} {'LiSSA error':>12}   "
-      "time: direct / CG / LiSSA")
+print("one right-hand side (k = 1); "
+      f"LiSSA with its default scale and depth {LISSA_DEPTH}")
+print(f"{'p':>5} {'n':>5} {'cond(H)':>8} {'CG iters':>9} {'CG error':>9} "
+      f"{'LiSSA error':>12}")
 for r in rows_one:
-    print(f"{r['p']:>5} {r['n']:>5} {r['cond']:>8.2f} {r['n_iter_cg']:>9} {r['error_cg']:>9.1e} "
-          f"{r['error_lissa']:>12.1e}   "
-          f"{ms(r['time_direct'])} / {ms(r['time_cg'])} / {ms(r['time_lissa'])}")
+    print(f"{r['p']:>5} {r['n']:>5} {r['cond']:>8.2f} {r['n_iter_cg']:>9} "
+          f"{r['error_cg']:>9.1e} {r['error_lissa']:>12.1e}")
+print(f"\n{'p':>5}   time: direct / CG / LiSSA")
+for r in rows_one:
+    print(f"{r['p']:>5}   {ms(r['time_direct'])} / {ms(r['time_cg'])} / "
+          f"{ms(r['time_lissa'])}")
 print(f"\n{K_MANY} right-hand sides (k = {K_MANY})")
 print(f"{'p':>5} {'CG iters':>9} {'CG error':>9}   time: direct / CG")
 for r in rows_many:
@@ -254,23 +288,29 @@ glue("sol-k-many", K_MANY, display=False)
 glue("sol-big-t-direct", ms(big1["time_direct"]), display=False)
 glue("sol-big-t-cg", ms(big1["time_cg"]), display=False)
 glue("sol-big-t-lissa", ms(big1["time_lissa"]), display=False)
-glue("sol-big-ratio", format_ratio(big1["time_direct"] / big1["time_cg"]), display=False)
+big_ratio = format_ratio(big1["time_direct"] / big1["time_cg"])
+glue("sol-big-ratio", big_ratio, display=False)
 glue("sol-bigk-t-direct", ms(bigk["time_direct"]), display=False)
 glue("sol-bigk-t-cg", ms(bigk["time_cg"]), display=False)
 glue("sol-big-cg-err", float(f"{big1['error_cg']:.1e}"), display=False)
-glue("sol-big-lissa-err", float(f"{big1['error_lissa']:.1e}"), display=False)
+glue("sol-big-lissa-err", float(f"{big1['error_lissa']:.1e}"),
+     display=False)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8), sharey=True)
 ps = [r["p"] for r in rows_one]
-for ax, rows, title, methods in (
-    (axes[0], rows_one, "one right-hand side (k = 1)", ("direct", "cg", "lissa")),
-    (axes[1], rows_many, f"{K_MANY} right-hand sides (k = {K_MANY})", ("direct", "cg")),
-):
+panels = (
+    (axes[0], rows_one, "one right-hand side (k = 1)",
+     ("direct", "cg", "lissa")),
+    (axes[1], rows_many, f"{K_MANY} right-hand sides (k = {K_MANY})",
+     ("direct", "cg")),
+)
+for ax, rows, title, methods in panels:
     for method, marker in zip(methods, "osd"):
         label = {"direct": "direct (Cholesky)", "cg": "CG (rtol 1e-8)",
                  "lissa": f"LiSSA (depth {LISSA_DEPTH})"}[method]
-        ax.loglog(ps, [1e3 * r[f"time_{method}"] for r in rows], marker=marker, label=label)
+        ax.loglog(ps, [1e3 * r[f"time_{method}"] for r in rows],
+                  marker=marker, label=label)
     ax.set_xticks(ps, [str(q) for q in ps])
     ax.xaxis.set_minor_locator(plt.NullLocator())
     ax.set_xlabel("number of parameters p")
@@ -329,27 +369,32 @@ rng = np.random.default_rng(0)
 P_COND, N_COND, L2_COND, RTOL = 100, 2000, 1e-3, 1e-8
 theta_star = rng.normal(scale=1 / np.sqrt(P_COND), size=P_COND)
 Z = rng.standard_normal((N_COND + 1, P_COND))
-labels = (rng.uniform(size=N_COND + 1) < 1 / (1 + np.exp(-Z @ theta_star))).astype(float)
+prob = 1 / (1 + np.exp(-Z @ theta_star))
+labels = (rng.uniform(size=N_COND + 1) < prob).astype(float)
 
-print(f"{'decades a':>9} {'cond(H)':>9} {'CG iterations':>14} {'bound':>7}")
+print(f"{'decades a':>9} {'cond(H)':>9} {'CG iterations':>14} "
+      f"{'bound':>7}")
 cond_study = []
 for a in np.linspace(0, 3, 7):
     Xa = Z * 10.0 ** (-a * np.arange(P_COND) / (P_COND - 1))
     m_a = LogisticRegression(l2=L2_COND).fit(Xa[:-1], labels[:-1])
     ev = np.linalg.eigvalsh(m_a.hessian(Xa[:-1], labels[:-1]))
     v = m_a.grad(Xa[-1:], labels[-1:])[0]
-    _, info = inverse_hvp(m_a, Xa[:-1], labels[:-1], v, method="cg", rtol=RTOL,
-                          maxiter=20 * P_COND, return_info=True)
+    _, info = inverse_hvp(m_a, Xa[:-1], labels[:-1], v, method="cg",
+                          rtol=RTOL, maxiter=20 * P_COND, return_info=True)
     bound = 0.5 * np.sqrt(ev[-1] / ev[0]) * np.log(2 / RTOL)
     cond_study.append((ev[-1] / ev[0], info.n_iter))
-    print(f"{a:>9.1f} {ev[-1] / ev[0]:>9.3g} {info.n_iter:>14} {bound:>7.0f}")
+    print(f"{a:>9.1f} {ev[-1] / ev[0]:>9.3g} {info.n_iter:>14} "
+          f"{bound:>7.0f}")
 cond_study = np.array(cond_study)
 glue("sol-cond-min-iters", int(cond_study[0, 1]), display=False)
 glue("sol-cond-max-iters", int(cond_study[-1, 1]), display=False)
-glue("sol-cond-max-kappa", float(f"{cond_study[-1, 0]:.2g}"), display=False)
+glue("sol-cond-max-kappa", float(f"{cond_study[-1, 0]:.2g}"),
+     display=False)
 glue("sol-cond-p", P_COND, display=False)
 first_over_p = int(np.argmax(cond_study[:, 1] > P_COND))
-glue("sol-cond-over-p-kappa", float(f"{cond_study[first_over_p, 0]:.2g}"), display=False)
+kappa_over_p = float(f"{cond_study[first_over_p, 0]:.2g}")
+glue("sol-cond-over-p-kappa", kappa_over_p, display=False)
 
 # %% [markdown]
 # The iteration count grows roughly like $\sqrt\kappa$ and stays below the bound
@@ -372,17 +417,21 @@ glue("sol-cond-over-p-kappa", float(f"{cond_study[first_over_p, 0]:.2g}"), displ
 # %%
 I_exact = influence_loss(model, X, y, X_test, y_test)
 dampings = np.array([0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0])
-print(f"{'damping':>8} {'cond(H + dI)':>13} {'CG iterations':>14} {'change in influences':>21} "
-      f"{'rank corr. (worst test image)':>30}")
+print(f"{'damping':>8}{'cond(H + dI)':>14}{'CG':>12}{'change in':>12}"
+      f"{'rank corr.,':>13}")
+print(f"{'':>8}{'':>14}{'iterations':>12}{'influences':>12}"
+      f"{'worst image':>13}")
 damp_study = []
 for delta in dampings:
-    _, info = inverse_hvp(model, X, y, V, method="cg", damping=delta, rtol=1e-8, return_info=True)
+    _, info = inverse_hvp(model, X, y, V, method="cg", damping=delta,
+                          rtol=1e-8, return_info=True)
     I_d = influence_loss(model, X, y, X_test, y_test, damping=delta)
     change = np.linalg.norm(I_d - I_exact) / np.linalg.norm(I_exact)
     rho = min(spearman(I_d[j], I_exact[j]) for j in range(k))
-    damp_study.append((delta, (eig[-1] + delta) / (eig[0] + delta), info.n_iter, change, rho))
-    print(f"{delta:>8g} {(eig[-1] + delta) / (eig[0] + delta):>13.3g} {info.n_iter:>14} "
-          f"{change:>21.2e} {rho:>30.3f}")
+    kappa_d = (eig[-1] + delta) / (eig[0] + delta)
+    damp_study.append((delta, kappa_d, info.n_iter, change, rho))
+    print(f"{delta:>8g}{kappa_d:>14.3g}{info.n_iter:>12}"
+          f"{change:>12.2e}{rho:>13.3f}")
 damp_study = np.array(damp_study)
 row = dict(zip(dampings, damp_study))
 glue("sol-damp-iters-0", int(row[0.0][2]), display=False)
@@ -396,10 +445,13 @@ glue("sol-damp-change-small", float(f"{row[1e-5][3]:.2g}"), display=False)
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8))
 ax = axes[0]
-ax.loglog(cond_study[:, 0], cond_study[:, 1], "o-", label=f"generated, p = {P_COND}, scaled columns")
-ax.loglog(damp_study[:, 1], damp_study[:, 2], "s-", label=f"digits, p = {p}, damping varied")
+ax.loglog(cond_study[:, 0], cond_study[:, 1], "o-",
+          label=f"generated, p = {P_COND}, scaled columns")
+ax.loglog(damp_study[:, 1], damp_study[:, 2], "s-",
+          label=f"digits, p = {p}, damping varied")
 kk = np.logspace(0, np.log10(cond_study[:, 0].max()) + 0.2, 50)
-ax.loglog(kk, 0.5 * np.sqrt(kk) * np.log(2 / RTOL), "k--", lw=1, label=r"bound $\frac{1}{2}\sqrt{\kappa}\ln(2/\varepsilon)$")
+ax.loglog(kk, 0.5 * np.sqrt(kk) * np.log(2 / RTOL), "k--", lw=1,
+          label=r"bound $\frac{1}{2}\sqrt{\kappa}\ln(2/\varepsilon)$")
 ax.axhline(P_COND, color="0.5", ls=":", lw=1, label=f"p = {P_COND}")
 ax.set_xlabel(r"condition number $\kappa$ of $H + \delta I$")
 ax.set_ylabel("CG iterations to relative residual 1e-8")
@@ -456,8 +508,10 @@ plt.close(fig)
 # $s > 0$, $A^{-1} = \sum_{j \ge 0} (I - A)^j$, which the recursion
 #
 # $$
-# U_0 = V, \qquad U_j = V + \bigl(I - (H+\delta I)/s\bigr)\,U_{j-1}, \qquad
-# (H + \delta I)^{-1} V \approx U_J / s
+# \begin{aligned}
+# & U_0 = V, \qquad U_j = V + \bigl(I - (H+\delta I)/s\bigr)\,U_{j-1}, \\
+# & (H + \delta I)^{-1} V \approx U_J / s
+# \end{aligned}
 # $$ (eq-sol-lissa)
 #
 # sums to depth $J$ {cite:p}`agarwal2017second`. Each eigen-component of the error is
@@ -483,14 +537,16 @@ plt.close(fig)
 # hand and is too small, on one test image of digits:
 
 # %%
-j_worst = int(np.argmin(np.abs(model.predict_proba(X_test) - 0.5)))  # least confident test image
+# the least confident test image
+j_worst = int(np.argmin(np.abs(model.predict_proba(X_test) - 0.5)))
 v = V[:, j_worst]
 u_direct = inverse_hvp(model, X, y, v)
 lam_max = float(eig[-1])
 try:
     lissa(model, X, y, v, scale=0.4 * lam_max, depth=1000)
 except ConvergenceError as err:
-    print(f"ConvergenceError: {err}")
+    print("ConvergenceError:")
+    print(textwrap.fill(str(err), 75))
 glue("sol-lam-max-half", round(lam_max / 2, 4), display=False)
 
 # %% [markdown]
@@ -511,13 +567,16 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     u_default, info = lissa(model, X, y, v, rng=0)
 for w in caught:
-    print(f"{w.category.__name__}: {w.message}")
-print(f"converged: {info.converged}; relative error against direct: {rel_error(u_default, u_direct):.2e}")
+    print(f"{w.category.__name__}:")
+    print(textwrap.fill(str(w.message), 75))
+err_default = rel_error(u_default, u_direct)
+print(f"converged: {info.converged}; "
+      f"relative error against direct: {err_default:.2e}")
 
 rate_default = 1 - eig[0] / (1.1 * lam_max)
 depth_needed = int(np.ceil(np.log(1e-3) / np.log(rate_default)))
 glue("sol-depth-needed", depth_needed, display=False)
-glue("sol-lissa-default-err", float(f"{rel_error(u_default, u_direct):.2g}"), display=False)
+glue("sol-lissa-default-err", float(f"{err_default:.2g}"), display=False)
 
 # %% [markdown]
 # The residual is what the package can measure; the error against the direct solve, which
@@ -532,38 +591,52 @@ hvp = model.hvp_operator(X, y)  # the package's H @ V, validated once
 
 
 def lissa_path(scale, damping, depth):
-    """Relative error of U_j / scale against the UNDAMPED direct solve after each step j."""
+    """Relative error of U_j / scale after each step j.
+
+    The error is measured against the UNDAMPED direct solve.
+    """
     u, errors = v.copy(), np.empty(depth)
     for j in range(depth):
         u = v + u - (hvp(u) + damping * u) / scale
-        errors[j] = np.linalg.norm(u / scale - u_direct) / np.linalg.norm(u_direct)
+        errors[j] = (np.linalg.norm(u / scale - u_direct)
+                     / np.linalg.norm(u_direct))
     return errors, u / scale
 
 
 DEPTH = 4000
-settings = [  # (label, scale, damping)
-    (r"$s = 5\,\lambda_{\max}$", 5 * lam_max, 0.0),
-    (r"$s = 1.1\,\lambda_{\max}$ (default)", 1.1 * lam_max, 0.0),
-    (r"$s = 0.55\,\lambda_{\max}$", 0.55 * lam_max, 0.0),
-    (r"$s = 1.1\,\lambda_{\max}$, $\delta = \lambda = 10^{-3}$", 1.1 * (lam_max + L2), L2),
+settings = [  # (plot label, printed label, scale, damping)
+    (r"$s = 5\,\lambda_{\max}$", "s = 5 lam_max", 5 * lam_max, 0.0),
+    (r"$s = 1.1\,\lambda_{\max}$ (default)", "s = 1.1 lam_max (default)",
+     1.1 * lam_max, 0.0),
+    (r"$s = 0.55\,\lambda_{\max}$", "s = 0.55 lam_max",
+     0.55 * lam_max, 0.0),
+    (r"$s = 1.1\,\lambda_{\max}$, $\delta = \lambda = 10^{-3}$",
+     "s = 1.1 lam_max, delta = lam", 1.1 * (lam_max + L2), L2),
 ]
+print(f"{'':30}{'relative error after':>36}")
+print(f"{'LiSSA setting':<30}"
+      + "".join(f"{f'{j} steps':>12}" for j in (100, 1000, DEPTH)))
 paths = {}
-for label, scale, damping in settings:
+for label, text, scale, damping in settings:
     errors, u_last = lissa_path(scale, damping, DEPTH)
-    u_pkg, _ = lissa(model, X, y, v, scale=scale, damping=damping, depth=DEPTH, warn=False)
-    np.testing.assert_allclose(u_last, u_pkg, rtol=1e-10, atol=1e-12 * np.abs(u_pkg).max())
+    u_pkg, _ = lissa(model, X, y, v, scale=scale, damping=damping,
+                     depth=DEPTH, warn=False)
+    np.testing.assert_allclose(u_last, u_pkg, rtol=1e-10,
+                               atol=1e-12 * np.abs(u_pkg).max())
     paths[label] = errors
-    print(f"{label:<46} error after 100, 1000, {DEPTH} steps: "
-          + ", ".join(f"{errors[j - 1]:.1e}" for j in (100, 1000, DEPTH)))
+    print(f"{text:<30}"
+          + "".join(f"{errors[j - 1]:12.1e}" for j in (100, 1000, DEPTH)))
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 4))
 steps = np.arange(1, DEPTH + 1)
-for (label, scale, damping), color in zip(settings, ["C2", "C0", "C3", "C1"]):
+colors = ["C2", "C0", "C3", "C1"]
+for (label, _, scale, damping), color in zip(settings, colors):
     ax.semilogy(steps, paths[label], color=color, label=label)
     if damping == 0:
         rho_s = max(abs(1 - eig[0] / scale), abs(1 - eig[-1] / scale))
-        ax.semilogy(steps, paths[label][0] * rho_s ** (steps - 1), color=color, ls=":", lw=1)
+        ax.semilogy(steps, paths[label][0] * rho_s ** (steps - 1),
+                    color=color, ls=":", lw=1)
 ax.set_xlabel("LiSSA depth J (full-batch steps)")
 ax.set_ylabel("relative error against the undamped direct solve")
 ax.set_ylim(1e-12, 10)
@@ -573,10 +646,19 @@ fig.tight_layout()
 glue("fig-sol-lissa", fig, display=False)
 plt.close(fig)
 
-err_at = {label: paths[label][[99, 999, DEPTH - 1]] for label, _, _ in settings}
-glue("sol-lissa-s055-1000", float(f"{err_at[settings[2][0]][1]:.1e}"), display=False)
-glue("sol-lissa-s5-end", float(f"{err_at[settings[0][0]][2]:.1e}"), display=False)
-glue("sol-lissa-damped-end", float(f"{err_at[settings[3][0]][2]:.1e}"), display=False)
+err_at = {label: paths[label][[99, 999, DEPTH - 1]]
+          for label, *_ in settings}
+
+
+def err_glue(key, setting, column):
+    """Glue the error of a setting after 100, 1000 or DEPTH steps."""
+    value = err_at[settings[setting][0]][column]
+    glue(key, float(f"{value:.1e}"), display=False)
+
+
+err_glue("sol-lissa-s055-1000", 2, 1)
+err_glue("sol-lissa-s5-end", 0, 2)
+err_glue("sol-lissa-damped-end", 3, 2)
 glue("sol-lissa-depth", DEPTH, display=False)
 
 # %% [markdown]
@@ -619,18 +701,25 @@ glue("sol-lissa-depth", DEPTH, display=False)
 # Following steps 1 and 2 on digits:
 
 # %%
-u_tuned, info = lissa(model, X, y, v, depth=depth_needed, rng=0)  # would warn if it failed
-print(f"depth {depth_needed}: converged {info.converged}, relative residual "
-      f"{info.final_residual / np.linalg.norm(v):.1e} <= rtol 1e-3, "
-      f"relative error against direct {rel_error(u_tuned, u_direct):.1e}")
-glue("sol-lissa-tuned-err", float(f"{rel_error(u_tuned, u_direct):.1e}"), display=False)
+# (lissa would warn if it failed)
+u_tuned, info = lissa(model, X, y, v, depth=depth_needed, rng=0)
+err_tuned = rel_error(u_tuned, u_direct)
+res_tuned = info.final_residual / np.linalg.norm(v)
+print(f"depth {depth_needed}: converged {info.converged}, "
+      f"relative residual {res_tuned:.1e} <= rtol 1e-3,")
+print(f"  relative error against direct {err_tuned:.1e}")
+glue("sol-lissa-tuned-err", float(f"{err_tuned:.1e}"), display=False)
 
-# For the exercises: the depth at the optimal scale, CG's bound at the same accuracy, and
-# the damping that would let the default depth 1000 reach rtol = 1e-3 by (eq-sol-lissa-depth).
+# For the exercises: the depth at the optimal scale, CG's bound at the
+# same accuracy, and the damping that would let the default depth 1000
+# reach rtol = 1e-3 by (eq-sol-lissa-depth).
 glue("sol-ex1-depth", int(round(kappa / 2 * np.log(1e3))), display=False)
-glue("sol-ex1-cg", int(round(0.5 * np.sqrt(kappa) * np.log(2e3))), display=False)
-c = np.log(1e3) / 1000 * 1.1  # need (l2 + delta) / (1.1 (lam_max + delta)) >= ln(1e3) / 1000
-glue("sol-ex2-delta", float(f"{(c * lam_max - eig[0]) / (1 - c):.1e}"), display=False)
+glue("sol-ex1-cg", int(round(0.5 * np.sqrt(kappa) * np.log(2e3))),
+     display=False)
+# need (l2 + delta) / (1.1 (lam_max + delta)) >= ln(1e3) / 1000
+c = np.log(1e3) / 1000 * 1.1
+delta_needed = (c * lam_max - eig[0]) / (1 - c)
+glue("sol-ex2-delta", float(f"{delta_needed:.1e}"), display=False)
 
 # %% [markdown]
 # No warning: the run converged, with an error of {glue:text}`sol-lissa-tuned-err:.0e`
@@ -726,10 +815,12 @@ glue("sol-ex2-delta", float(f"{(c * lam_max - eig[0]) / (1 - c):.1e}"), display=
 #         except ConvergenceWarning:
 #             continue
 #     break
-# I0 = influence_loss(model, X, y, X_test[[j_worst]], y_test[[j_worst]])[0]
-# Id = influence_loss(model, X, y, X_test[[j_worst]], y_test[[j_worst]], damping=delta)[0]
+# x_w, y_w = X_test[[j_worst]], y_test[[j_worst]]
+# I0 = influence_loss(model, X, y, x_w, y_w)[0]
+# Id = influence_loss(model, X, y, x_w, y_w, damping=delta)[0]
 # top = lambda I: (set(np.argsort(I)[-10:]), set(np.argsort(I)[:10]))
-# print(delta, [len(a & b) for a, b in zip(top(I0), top(Id))], spearman(I0, Id))
+# print(delta, [len(a & b) for a, b in zip(top(I0), top(Id))],
+#       spearman(I0, Id))
 # ```
 #
 # The damping is larger than the model's own penalty, so the damped influences belong to
@@ -754,8 +845,8 @@ glue("sol-ex2-delta", float(f"{(c * lam_max - eig[0]) / (1 - c):.1e}"), display=
 # ```python
 # ref = inverse_hvp(model, X, y, v, damping=1e-2)
 # for r in (1, 4, 16):
-#     u, _ = lissa(model, X, y, v, damping=1e-2, batch_size=32, depth=1000, repeats=r,
-#                  rng=0, warn=False)
+#     u, _ = lissa(model, X, y, v, damping=1e-2, batch_size=32,
+#                  depth=1000, repeats=r, rng=0, warn=False)
 #     print(r, np.linalg.norm(u - ref) / np.linalg.norm(ref))
 # ```
 #
@@ -801,17 +892,20 @@ glue("sol-ex2-delta", float(f"{(c * lam_max - eig[0]) / (1 - c):.1e}"), display=
 #
 # def my_hvp(X, y, theta, l2, V):
 #     s = X @ theta
-#     prob = 0.5 * (1.0 + np.tanh(0.5 * s))          # sigmoid without overflow
-#     c = prob * (1.0 - prob)                          # per-example curvature
+#     prob = 0.5 * (1.0 + np.tanh(0.5 * s))  # sigmoid without overflow
+#     c = prob * (1.0 - prob)                # per-example curvature
 #     V = np.asarray(V, dtype=float)
-#     XV = X @ V                                       # (n,) or (n, k): O(npk)
+#     XV = X @ V                             # (n,) or (n, k): O(npk)
 #     weighted = c * XV if V.ndim == 1 else c[:, None] * XV
-#     return X.T @ weighted + l2 * V                   # O(npk) again; H never formed
+#     # O(npk) again; H is never formed
+#     return X.T @ weighted + l2 * V
 #
 # check_hvp(my_hvp)
 #
-# U, info = cg(lambda P: my_hvp(X, y, model.theta_, model.l2, P), V, rtol=1e-10)
-# np.testing.assert_allclose(U, inverse_hvp(model, X, y, V), rtol=1e-7, atol=1e-10)
+# matvec = lambda P: my_hvp(X, y, model.theta_, model.l2, P)
+# U, info = cg(matvec, V, rtol=1e-10)
+# np.testing.assert_allclose(U, inverse_hvp(model, X, y, V),
+#                            rtol=1e-7, atol=1e-10)
 # print(info.converged, info.n_iter)
 # ```
 #
