@@ -47,12 +47,14 @@ lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt jupyterlab
 	$(BIN)/jupyter lab book
 
-## make execute: rebuild every chapter notebook from its py:percent twin and run it top to bottom
+## make execute: update every chapter notebook from its py:percent twin (keeping cell ids),
+## then run it top to bottom in a fresh kernel and store the outputs
 ## (one chapter: make execute CHAPTERS=book/solvers.py)
 CHAPTERS ?= $(wildcard book/*.py)
 execute: $(STAMP)
 	for f in $(CHAPTERS); do \
-	  $(ONE_THREAD) $(BIN)/jupytext --to ipynb --set-formats ipynb,py:percent --update --execute $$f || exit 1; \
+	  $(BIN)/jupytext --to ipynb --set-formats ipynb,py:percent --update $$f || exit 1; \
+	  $(ONE_THREAD) $(BIN)/jupytext --to ipynb --execute $${f%.py}.ipynb || exit 1; \
 	done
 
 ## make sync: after editing a notebook in Jupyter, refresh its py:percent twin (and back)
