@@ -24,6 +24,7 @@ from .exceptions import (
 )
 from .influence import influence_loss, influence_params, self_influence
 from .loo import (
+    generalized_leverage,
     leverage,
     loo_loss_change,
     loo_loss_change_onestep,
@@ -56,6 +57,7 @@ __all__ = [
     "loo_params_onestep",
     "loo_loss_change_onestep",
     "leverage",
+    "generalized_leverage",
     "ols_seed_data",
     "tiny_logistic_data",
     "make_logistic_data",

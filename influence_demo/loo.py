@@ -159,21 +159,47 @@ def loo_params_onestep(model, X, y):
     >>> np.allclose(loo_params_onestep(LinearRegression().fit(X, y), X, y), loo_params_ols(X, y))
     True
     """
-    check_fitted(model)
-    X, y = check_Xy(X, y, n_features=model.n_features_)
-    model._check_targets(y)
-    s = X @ model.theta_
-    g = model._dloss(s, y)
-    c = model._d2loss(s, y)
-    W = Cholesky(model.hessian(X, y), "Hessian").solve(X.T)  # H^{-1} x_i in column i
-    h = c * np.einsum("ij,ji->i", X, W)
+    X, y, W, h = _leverage_pieces(model, X, y)
     if np.any(h >= 1 - 1e-12):
         i = int(np.argmax(h))
         raise ValueError(
             f"Point {i} has generalized leverage {h[i]:.12f} ~ 1: without it the Hessian "
             "is singular. Add an L2 penalty (l2 > 0)."
         )
+    g = model._dloss(X @ model.theta_, y)
     return model.theta_[None, :] + (W * (g / (1 - h))).T
+
+
+def _leverage_pieces(model, X, y):
+    """Validated ``X, y``, ``W = H^{-1} X^T`` (one Cholesky) and the generalized leverages."""
+    check_fitted(model)
+    X, y = check_Xy(X, y, n_features=model.n_features_)
+    model._check_targets(y)
+    c = model._d2loss(X @ model.theta_, y)
+    W = Cholesky(model.hessian(X, y), "Hessian").solve(X.T)  # H^{-1} x_i in column i
+    return X, y, W, c * np.einsum("ij,ji->i", X, W)
+
+
+def generalized_leverage(model, X, y):
+    r"""Generalized leverage :math:`h_i = \ell''(s_i)\, x_i^\top H^{-1} x_i` of every training point, shape (n,).
+
+    :math:`\ell''(s_i)` is the curvature of the loss at the fit (:math:`p_i(1-p_i)` for
+    logistic regression, 2 for least squares) and :math:`H` the Hessian of the objective,
+    penalty included. It is the diagonal of the weighted hat matrix
+    :math:`W^{1/2} X H^{-1} X^\top W^{1/2}` (Pregibon 1981); for least squares it
+    equals :func:`leverage` (with the same ``l2``). It is the factor that turns the
+    influence function into the one-step leave-one-out estimate,
+    :math:`\hat\theta_{-i} \approx \hat\theta - \mathcal I_{\text{up,params}}(z_i)/(1-h_i)`.
+
+    Examples
+    --------
+    >>> from influence_demo import LinearRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(6, 2)); y = rng.normal(size=6)
+    >>> np.allclose(generalized_leverage(LinearRegression().fit(X, y), X, y), leverage(X))
+    True
+    """
+    return _leverage_pieces(model, X, y)[3]
 
 
 def loo_loss_change_onestep(model, X, y, X_test, y_test):

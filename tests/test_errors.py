@@ -29,6 +29,7 @@ from influence_demo import (
     loo_params,
     loo_params_ols,
     loo_params_onestep,
+    generalized_leverage,
     make_logistic_data,
     pearson,
     self_influence,
@@ -293,6 +294,7 @@ UNFITTED_CALLS = {
     "loo_params": lambda m, X, y, Xt, yt: loo_params(m, X, y),
     "loo_loss_change": lambda m, X, y, Xt, yt: loo_loss_change(m, X, y, Xt, yt),
     "loo_params_onestep": lambda m, X, y, Xt, yt: loo_params_onestep(m, X, y),
+    "generalized_leverage": lambda m, X, y, Xt, yt: generalized_leverage(m, X, y),
     "loo_loss_change_onestep": lambda m, X, y, Xt, yt: loo_loss_change_onestep(m, X, y, Xt, yt),
 }
 

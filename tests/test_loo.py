@@ -8,6 +8,7 @@ from influence_demo import (
     LinearRegression,
     LogisticRegression,
     influence_loss,
+    generalized_leverage,
     influence_params,
     leverage,
     loo_loss_change,
@@ -144,6 +145,29 @@ def test_onestep_estimate_beats_the_plain_influence_function(logistic_loo):
     onestep_loss = loo_loss_change_onestep(model, X, y, X_test, y_test)
     assert np.linalg.norm(onestep_loss - actual) < 0.5 * np.linalg.norm(plain_loss - actual)
     assert pearson(onestep_loss.ravel(), actual.ravel()) > pearson(plain_loss.ravel(), actual.ravel())
+
+
+def test_generalized_leverage_is_the_weighted_hat_matrix_diagonal(ls_data, l2_logistic_problem):
+    model, X, y, _, _ = l2_logistic_problem
+    p_hat = model.predict_proba(X)
+    w = p_hat * (1 - p_hat)
+    hat = np.sqrt(w)[:, None] * X @ np.linalg.solve(model.hessian(X, y), X.T) * np.sqrt(w)[None, :]
+    h = generalized_leverage(model, X, y)
+    np.testing.assert_allclose(h, np.diag(hat), rtol=1e-12)
+    assert np.all((h > 0) & (h < 1))
+    # For least squares it is the ordinary (ridge) leverage.
+    Xl, yl = ls_data
+    for l2 in (0.0, 3.0):
+        np.testing.assert_allclose(
+            generalized_leverage(LinearRegression(l2=l2).fit(Xl, yl), Xl, yl), leverage(Xl, l2=l2), rtol=1e-12
+        )
+    # It is the factor between the plain influence function and the one-step estimate.
+    np.testing.assert_allclose(
+        loo_params_onestep(model, X, y),
+        model.theta_ - influence_params(model, X, y) / (1 - h)[:, None],
+        rtol=1e-10,
+        atol=1e-13,
+    )
 
 
 def test_onestep_is_the_newton_step_on_the_reduced_objective(l2_logistic_problem):
