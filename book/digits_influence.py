@@ -55,6 +55,7 @@ from influence_demo import (
     LinearRegression,
     LogisticRegression,
     add_intercept,
+    generalized_leverage,
     influence_loss,
     influence_params,
     load_digits_pair,
@@ -294,6 +295,7 @@ glue("di-spearman-plain", float(rho_plain), display=False)
 # $1/(1-h_i)$ dropped, so it underestimates the effect of exactly those points with high
 # leverage, and those are the points with the largest effects. The correction costs nothing
 # extra: one Cholesky factorization of $H$ serves every $i$.
+# {func}`~influence_demo.loo.generalized_leverage` returns every $h_i$,
 # {func}`~influence_demo.loo.loo_params_onestep` computes {eq}`eq-di-onestep`, and
 # {func}`~influence_demo.loo.loo_loss_change_onestep` evaluates the exact test loss at
 # $\tilde\theta_{-i}$. That also removes the second error of the plain influence function,
@@ -306,6 +308,7 @@ glue("di-spearman-plain", float(rho_plain), display=False)
 w = model.curvature(X, y)                      # w_i = p_i (1 - p_i)
 H_inv_X = np.linalg.solve(model.hessian(X, y), X.T)
 h = w * np.einsum("ij,ji->i", X, H_inv_X)      # generalized leverage h_i
+np.testing.assert_allclose(h, generalized_leverage(model, X, y), rtol=1e-10)
 theta_onestep = loo_params_onestep(model, X, y)
 np.testing.assert_allclose(
     theta_onestep,
@@ -512,9 +515,7 @@ for l2 in l2_values:
     act = loo_loss_change(m, X, y, x_t, y_t, loo_thetas=thetas)[0]
     pred = -influence_loss(m, X, y, x_t, y_t)[0]
     one = loo_loss_change_onestep(m, X, y, x_t, y_t)[0]
-    w_m = m.curvature(X, y)
-    H_inv_X_m = np.linalg.solve(m.hessian(X, y), X.T)
-    h_m = w_m * np.einsum("ij,ji->i", X, H_inv_X_m)
+    h_m = generalized_leverage(m, X, y)
     # A warm-started refit cannot move if the gradient at theta_hat,
     # -grad L(z_i), is already below the tolerance: its measured change
     # is then zero.

@@ -49,6 +49,7 @@ from influence_demo import (
     LogisticRegression,
     add_intercept,
     flip_labels,
+    generalized_leverage,
     load_digits_pair,
     self_influence,
     spearman,
@@ -177,9 +178,7 @@ glue("ml-top10-flipped", int(is_flipped[top].sum()), display=False)
 
 # %%
 loss_noisy = noisy_model.loss(X, y_noisy)
-w = noisy_model.curvature(X, y_noisy)
-H_inv_X = np.linalg.solve(noisy_model.hessian(X, y_noisy), X.T)
-h = w * np.einsum("ij,ji->i", X, H_inv_X)
+h = generalized_leverage(noisy_model, X, y_noisy)
 np.testing.assert_allclose(si, h * np.expm1(loss_noisy),
                            rtol=1e-8, atol=1e-14)
 rho_si_loss = spearman(si, loss_noisy)
