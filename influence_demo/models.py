@@ -191,15 +191,19 @@ class _LinearInTheta:
         X, y, theta = self._data(X, y, theta)
         return self._d2loss(X @ theta, y)
 
-    def predict(self, X):
-        """Predictions for the rows of ``X``."""
+    def margins(self, X):
+        r"""Margins :math:`s_i = x_i^\top\hat\theta` of the rows of ``X``, shape (n,)."""
         check_fitted(self)
         X = as_matrix(X)
         if X.shape[1] != self.theta_.shape[0]:
             raise ValueError(
                 f"X has {X.shape[1]} columns but the model was fitted with {self.theta_.shape[0]}"
             )
-        return self._predict(X @ self.theta_)
+        return X @ self.theta_
+
+    def predict(self, X):
+        """Predictions for the rows of ``X``."""
+        return self._predict(self.margins(X))
 
     def __repr__(self):
         return f"{type(self).__name__}(l2={self.l2!r})"
@@ -321,13 +325,7 @@ class LogisticRegression(_LinearInTheta):
 
     def predict_proba(self, X):
         r"""Probabilities :math:`P(y = 1 \mid x) = \sigma(x^\top\hat\theta)`, shape (n,)."""
-        check_fitted(self)
-        X = as_matrix(X)
-        if X.shape[1] != self.theta_.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[1]} columns but the model was fitted with {self.theta_.shape[0]}"
-            )
-        return sigmoid(X @ self.theta_)
+        return sigmoid(self.margins(X))
 
     def objective_grad(self, X, y, theta=None):
         r""":math:`\nabla R(\theta) = \sum_i \nabla L(z_i,\theta) + \lambda\theta`, shape (p,)."""
