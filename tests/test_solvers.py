@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from influence_demo import ConvergenceWarning, LinearRegression, LogisticRegression, SolverInfo, cg, inverse_hvp, lissa
+from influence_demo import LinearRegression, LogisticRegression, SolverInfo, cg, inverse_hvp, lissa
 from influence_demo import make_logistic_data
 
 
