@@ -564,7 +564,7 @@ glue("sol-lam-max-half", round(lam_max / 2, 4), display=False)
 
 # %%
 with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
+    warnings.simplefilter("always", ConvergenceWarning)
     u_default, info = lissa(model, X, y, v, rng=0)
 for w in caught:
     print(f"{w.category.__name__}:")
