@@ -32,7 +32,7 @@ from .loo import (
     loo_params_ols,
     loo_params_onestep,
 )
-from .metrics import pearson, rankdata, spearman
+from .metrics import pearson, rankdata, rel_error, spearman
 from .models import LinearRegression, LogisticRegression, add_intercept, gradient_descent, sigmoid
 from .solvers import SolverInfo, cg, inverse_hvp, lissa
 
@@ -66,6 +66,7 @@ __all__ = [
     "pearson",
     "spearman",
     "rankdata",
+    "rel_error",
     "NotFittedError",
     "NotPositiveDefiniteError",
     "SeparableDataError",

@@ -1,8 +1,8 @@
-"""Agreement between predicted and actual effects: Pearson and Spearman correlation."""
+"""Agreement between two sets of numbers: Pearson and Spearman correlation, relative error."""
 
 import numpy as np
 
-from ._validation import as_vector
+from ._validation import as_vector, check_finite
 
 
 def _pair(a, b):
@@ -57,3 +57,58 @@ def spearman(a, b):
     """
     a, b = _pair(a, b)
     return pearson(rankdata(a), rankdata(b))
+
+
+def rel_error(U, U_ref):
+    r"""Largest relative 2-norm error of a column of ``U`` against ``U_ref``.
+
+    .. math::
+
+        \max_j \frac{\lVert U_{:,j} - U^{\text{ref}}_{:,j}\rVert_2}
+                     {\lVert U^{\text{ref}}_{:,j}\rVert_2}
+
+    Each column is one right-hand side (for example one column of
+    :math:`H^{-1} V`), so a solver is judged by its worst column. Used in the chapter
+    :ref:`solvers` to compare CG and LiSSA with the direct solve.
+
+    Parameters
+    ----------
+    U : array_like, shape (p,) or (p, k)
+        The approximation. A 1-D array is one column.
+    U_ref : array_like, same shape as ``U``
+        The reference; no column may be zero.
+
+    Returns
+    -------
+    float
+        The largest relative error over the columns.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an input is empty, more than 2-D, holds NaN or inf, or a
+        column of ``U_ref`` is zero (its relative error is undefined).
+
+    Examples
+    --------
+    >>> rel_error([1.0, 2.0, 2.0], [1.0, 2.0, 2.0])
+    0.0
+    >>> U_ref = np.array([[3.0, 1.0], [4.0, 0.0]])
+    >>> rel_error(U_ref + [[0.0, 0.5], [0.5, 0.0]], U_ref)  # columns: 0.5 / 5 and 0.5 / 1
+    0.5
+    """
+    U, U_ref = np.asarray(U, dtype=float), np.asarray(U_ref, dtype=float)
+    if U.shape != U_ref.shape:
+        raise ValueError(f"U and U_ref must have the same shape; got {U.shape} and {U_ref.shape}")
+    if U.ndim not in (1, 2) or U.size == 0:
+        raise ValueError(f"U must be a non-empty 1-D or 2-D array; got shape {U.shape}")
+    check_finite(U, "U")
+    check_finite(U_ref, "U_ref")
+    U, U_ref = U.reshape(len(U), -1), U_ref.reshape(len(U_ref), -1)
+    ref_norms = np.linalg.norm(U_ref, axis=0)
+    if np.any(ref_norms == 0):
+        raise ValueError(
+            f"column(s) {np.flatnonzero(ref_norms == 0).tolist()} of U_ref are zero: "
+            "the relative error is undefined"
+        )
+    return float(np.max(np.linalg.norm(U - U_ref, axis=0) / ref_norms))

@@ -1,9 +1,9 @@
-"""pearson, spearman and rankdata against values worked out by hand (no scipy)."""
+"""pearson, spearman, rankdata and rel_error against values worked out by hand (no scipy)."""
 
 import numpy as np
 import pytest
 
-from influence_demo import pearson, rankdata, spearman
+from influence_demo import pearson, rankdata, rel_error, spearman
 
 
 def test_rankdata_without_ties():
@@ -42,3 +42,32 @@ def test_spearman_by_hand():
     np.testing.assert_allclose(spearman([1, 2, 2, 3], [10, 30, 20, 40]), 3 / np.sqrt(10), rtol=1e-15)
     # One swapped pair among n = 4: 1 - 6 * sum d^2 / (n (n^2 - 1)) = 1 - 6 * 2 / 60 = 0.8.
     np.testing.assert_allclose(spearman([1, 2, 3, 4], [1, 3, 2, 4]), 0.8, rtol=1e-15)
+
+
+def test_rel_error_by_hand():
+    # Column 0: |(0, 0.5)| / |(3, 4)| = 0.1; column 1: |(0.5, 0)| / |(1, 0)| = 0.5.
+    U_ref = np.array([[3.0, 1.0], [4.0, 0.0]])
+    U = U_ref + np.array([[0.0, 0.5], [0.5, 0.0]])
+    assert rel_error(U, U_ref) == pytest.approx(0.5, rel=1e-15)
+    assert rel_error(U[:, :1], U_ref[:, :1]) == pytest.approx(0.1, rel=1e-15)
+    # A 1-D array is one column; identical inputs give exactly 0.
+    assert rel_error(U[:, 0], U_ref[:, 0]) == pytest.approx(0.1, rel=1e-15)
+    assert rel_error(U_ref, U_ref) == 0.0
+    # Scale-free: scaling both by the same factor leaves the error unchanged.
+    assert rel_error(1e6 * U, 1e6 * U_ref) == pytest.approx(0.5, rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    "U, U_ref, message",
+    [
+        (np.ones(3), np.ones(4), "same shape"),
+        (np.ones((2, 2, 2)), np.ones((2, 2, 2)), "1-D or 2-D"),
+        (np.ones(0), np.ones(0), "1-D or 2-D"),
+        (np.array([1.0, np.nan]), np.ones(2), "U contains NaN or inf"),
+        (np.ones(2), np.array([np.inf, 1.0]), "U_ref contains NaN or inf"),
+        (np.ones((2, 2)), np.array([[1.0, 0.0], [1.0, 0.0]]), r"column\(s\) \[1\] of U_ref are zero"),
+    ],
+)
+def test_rel_error_rejects_bad_input(U, U_ref, message):
+    with pytest.raises(ValueError, match=message):
+        rel_error(U, U_ref)
