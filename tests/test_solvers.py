@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from influence_demo import LinearRegression, LogisticRegression, SolverInfo, cg, inverse_hvp, lissa
-from influence_demo import make_logistic_data
+from influence_demo import ConvergenceWarning, NotPositiveDefiniteError, make_logistic_data
 
 
 def random_spd(p, low, high, seed):
@@ -261,3 +261,95 @@ def test_lissa_minibatches_and_repeats_to_a_stated_tolerance(well_conditioned_lo
     np.testing.assert_array_equal(U, again)
     other = inverse_hvp(model, X, y, V, method="lissa", depth=300, batch_size=100, repeats=10, rng=1, rtol=0.1)
     assert not np.array_equal(U, other)
+
+
+# --- block CG: one Krylov space shared by many right-hand sides ---------------------------
+
+
+@pytest.mark.parametrize("k", [1, 2, 7, 30, 45])
+def test_block_cg_matches_the_direct_solve_on_every_column(k):
+    p = 30
+    A = random_spd(p, 0.5, 200.0, 40 + k)
+    B = np.random.default_rng(k).standard_normal((p, k))
+    X, info = cg(lambda P: A @ P, B, rtol=1e-12, block=True)
+    assert info.converged and info.status == 0
+    assert info.residuals.shape == (info.n_iter + 1, k)
+    np.testing.assert_allclose(X, np.linalg.solve(A, B), rtol=1e-9, atol=1e-12)
+    # The stopping rule holds for the true residual of every column, not only the recurrence's.
+    true = np.linalg.norm(B - A @ X, axis=0)
+    assert np.all(true <= 10 * 1e-12 * np.linalg.norm(B, axis=0))
+
+
+def test_block_cg_with_more_columns_than_parameters_needs_one_iteration():
+    A = random_spd(12, 1.0, 1e3, 3)
+    B = np.random.default_rng(4).standard_normal((12, 50))
+    matvec = CountingMatvec(A)
+    X, info = cg(matvec, B, rtol=1e-12, block=True)
+    # The first block spans R^12, so one Galerkin step is exact; the block has 12 columns,
+    # never 50.
+    assert info.n_iter == 1 and matvec.shapes == [(12, 12)]
+    np.testing.assert_allclose(X, np.linalg.solve(A, B), rtol=1e-9)
+    _, columnwise = cg(lambda P: A @ P, B, rtol=1e-12)
+    assert columnwise.n_iter > 10
+
+
+def test_block_cg_with_one_column_is_plain_cg():
+    A = random_spd(15, 1.0, 50.0, 8)
+    b = np.random.default_rng(8).standard_normal(15)
+    xb, ib = cg(lambda P: A @ P, b, rtol=1e-12, block=True)
+    xc, ic = cg(lambda v: A @ v, b, rtol=1e-12)
+    assert xb.shape == (15,) and ib.n_iter == ic.n_iter
+    np.testing.assert_allclose(xb, xc, rtol=1e-10)
+    np.testing.assert_allclose(ib.residuals[:, 0], ic.residuals[:, 0], rtol=1e-6, atol=1e-14)
+
+
+def test_block_cg_warm_start_callback_and_dependent_columns():
+    A = random_spd(10, 1.0, 20.0, 9)
+    rng = np.random.default_rng(9)
+    b = rng.standard_normal(10)
+    B = np.column_stack([b, 2 * b, np.zeros(10), rng.standard_normal(10)])  # rank 2
+    iterates = []
+    X, info = cg(lambda P: A @ P, B, rtol=1e-12, block=True, callback=iterates.append)
+    assert info.converged and len(iterates) == info.n_iter
+    np.testing.assert_allclose(X, np.linalg.solve(A, B), rtol=1e-9, atol=1e-15)
+    assert np.all(X[:, 2] == 0)
+    x0 = X + 1e-3
+    x0[:, 2] = 0.0  # a zero right-hand side has tolerance 0: only x = 0 meets it
+    _, warm = cg(lambda P: A @ P, B, x0=x0, rtol=1e-12, block=True)
+    assert warm.converged
+
+
+def test_block_cg_detects_an_indefinite_operator():
+    A = np.diag([1.0, 2.0, -3.0])
+    with pytest.raises(NotPositiveDefiniteError, match="not positive definite"):
+        cg(lambda P: A @ P, np.ones((3, 2)), block=True)
+
+
+def test_block_cg_not_converging_warns_and_block_must_be_boolean():
+    A = random_spd(40, 1.0, 1e6, 11)
+    B = np.random.default_rng(11).standard_normal((40, 2))
+    with pytest.warns(ConvergenceWarning, match="CG did not converge in 2 iterations"):
+        _, info = cg(lambda P: A @ P, B, maxiter=2, block=True)
+    assert not info.converged and info.status == 2
+    with pytest.raises(ValueError, match="block must be True or False; got 'yes'"):
+        cg(lambda P: A @ P, B, block="yes")
+
+
+@pytest.mark.parametrize("block", [False, True])
+def test_cg_with_maxiter_zero_reports_failure_unambiguously(block):
+    A = random_spd(5, 1.0, 2.0, 12)
+    b = np.ones(5)
+    x, info = cg(lambda P: A @ P, b, maxiter=0, warn=False, block=block)
+    assert not info.converged and info.n_iter == 0 and info.status == 1
+    assert np.all(x == 0)
+    # Started at the answer, no iteration is needed: converged with status 0.
+    x, info = cg(lambda P: A @ P, b, x0=np.linalg.solve(A, b), maxiter=0, rtol=1e-8, block=block)
+    assert info.converged and info.status == 0
+
+
+def test_inverse_hvp_block_cg_agrees_with_direct(well_conditioned_logistic):
+    model, X, y = well_conditioned_logistic
+    V = model.grad(X, y).T  # 200 right-hand sides, p = 5
+    U, info = inverse_hvp(model, X, y, V, method="cg", block=True, rtol=1e-12, return_info=True)
+    assert info.converged and info.n_iter <= 2
+    np.testing.assert_allclose(U, inverse_hvp(model, X, y, V), rtol=1e-9, atol=1e-14)
