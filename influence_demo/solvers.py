@@ -151,7 +151,7 @@ def cg(matvec, B, *, x0=None, rtol=1e-10, atol=0.0, maxiter=None, callback=None,
     B = _as_rhs(B, name="B")
     vector = B.ndim == 1
     Bm = B[:, None] if vector else B
-    p, k = Bm.shape
+    p = Bm.shape[0]
     rtol = check_nonnegative(rtol, "rtol")
     atol = check_nonnegative(atol, "atol")
     maxiter = 10 * p if maxiter is None else int(maxiter)

@@ -3,8 +3,17 @@
 import numpy as np
 import pytest
 
-from influence_demo import LinearRegression, LogisticRegression, SolverInfo, cg, inverse_hvp, lissa
-from influence_demo import ConvergenceWarning, NotPositiveDefiniteError, make_logistic_data
+from influence_demo import (
+    ConvergenceWarning,
+    LinearRegression,
+    LogisticRegression,
+    NotPositiveDefiniteError,
+    SolverInfo,
+    cg,
+    inverse_hvp,
+    lissa,
+    make_logistic_data,
+)
 
 
 def random_spd(p, low, high, seed):
