@@ -19,14 +19,9 @@ import time
 import numpy as np
 
 import influence_demo
-from influence_demo.benchmark import (
-    compare_influence_loss,
-    compare_loo_ols,
-    compare_loop,
-    format_ratio,
-    format_time,
-    solver_scaling,
-)
+from influence_demo.timing import format_ratio, format_time, solver_scaling
+
+from baselines import compare_influence_loss, compare_loo_ols, compare_loop  # benchmarks/
 
 FULL = {
     "floor": dict(n=20_000, m=1_000, p=100),

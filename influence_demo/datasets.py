@@ -8,6 +8,7 @@ else takes a ``numpy.random.Generator`` (or a seed) passed in the open.
 import numpy as np
 
 from ._validation import as_vector, check_binary
+from .models import LogisticRegression
 
 
 def ols_seed_data():
@@ -83,6 +84,44 @@ def make_logistic_data(n, p, rng=None, *, signal=1.0, n_test=0):
     prob = 1.0 / (1.0 + np.exp(-(Xall @ theta)))
     yall = (rng.uniform(size=n + n_test) < prob).astype(float)
     return Xall[:n], yall[:n], Xall[n:], yall[n:]
+
+
+def logistic_problem(n, p, m=0, l2=1.0, rng=0):
+    """A fitted L2 logistic regression on :func:`make_logistic_data`.
+
+    The generated problem that the timing helpers
+    (:func:`~influence_demo.timing.solver_scaling`, used in the chapter :ref:`solvers`)
+    and the benchmark table of ``make bench`` share.
+
+    Parameters
+    ----------
+    n, p : int
+        Training points and features (no intercept column).
+    m : int, default 0
+        Test points.
+    l2 : float, default 1
+        The model's penalty.
+    rng : numpy.random.Generator or int, default 0
+        Seeds :func:`make_logistic_data`.
+
+    Returns
+    -------
+    model : LogisticRegression
+        Fitted to ``X, y`` by Newton's method.
+    X, y : ndarray, shapes (n, p) and (n,)
+        The training data.
+    X_test, y_test : ndarray, shapes (m, p) and (m,)
+        The test data.
+
+    Examples
+    --------
+    >>> model, X, y, X_test, y_test = logistic_problem(50, 3, m=4)
+    >>> model.theta_.shape, X_test.shape
+    ((3,), (4, 3))
+    """
+    X, y, X_test, y_test = make_logistic_data(n, p, rng, n_test=m)
+    model = LogisticRegression(l2=l2).fit(X, y)
+    return model, X, y, X_test, y_test
 
 
 def load_digits_pair(a=1, b=7, test_fraction=0.3, rng=0):

@@ -1,31 +1,32 @@
-"""Smoke tests of influence_demo.benchmark at tiny sizes.
+"""The baselines and comparisons of ``make bench`` (benchmarks/baselines.py) at tiny sizes.
 
 They check shapes, keys and that the bare-numpy floor, the naive loop and the package give
-the same numbers. They never assert anything about timings (the machine may be loaded).
+the same numbers, and they run the module's doctests. They never assert anything about
+timings (the machine may be loaded).
 """
 
-import re
+import doctest
+import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from influence_demo import influence_loss
-from influence_demo.benchmark import (
-    best_time,
-    compare_influence_loss,
-    compare_loo_ols,
-    compare_loop,
-    format_ratio,
-    format_time,
-    influence_loss_floor,
-    influence_loss_loop,
-    logistic_problem,
-    solver_scaling,
-)
+from influence_demo.datasets import logistic_problem
 
-# The patterns of tests/nbval_sanitize.cfg that normalise timings and ratios in the book.
-TIME_RE = re.compile(r"^\d+(\.\d+)? ?(ms|s|us|µs)$")
-RATIO_RE = re.compile(r"^\d+(\.\d+)?x$")
+BASELINES = Path(__file__).resolve().parents[1] / "benchmarks" / "baselines.py"
+
+
+def load_baselines():
+    # benchmarks/ is a folder of scripts beside the package, not an installed module.
+    spec = importlib.util.spec_from_file_location("benchmark_baselines", BASELINES)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+baselines = load_baselines()
 
 
 @pytest.fixture(scope="module")
@@ -33,70 +34,25 @@ def problem():
     return logistic_problem(60, 4, m=7, l2=0.5, rng=1)
 
 
-def test_best_time_returns_result_and_nonnegative_time():
-    calls = []
-
-    def f(a, b=0):
-        calls.append(1)
-        return a + b
-
-    t, result = best_time(f, 2, b=3, repeats=4)
-    assert result == 5 and len(calls) == 4 and t >= 0
-
-
-def test_best_time_rejects_zero_repeats():
-    with pytest.raises(ValueError, match="repeats"):
-        best_time(print, repeats=0)
-
-
-@pytest.mark.parametrize("seconds", [3e-7, 4.2e-4, 0.0123, 0.5, 0.9996, 1.0, 2.5, 12.0, 345.0])
-def test_format_time_matches_the_nbval_sanitizer(seconds):
-    text = format_time(seconds)
-    assert TIME_RE.match(text), text
-    number, unit = text.split()
-    assert float(number) * (1e-3 if unit == "ms" else 1.0) == pytest.approx(seconds, rel=0.06, abs=1e-6)
-
-
-@pytest.mark.parametrize("seconds", [2e-4, 0.98, 1.02, 37.0])
-def test_format_time_with_a_fixed_unit(seconds):
-    ms, s = format_time(seconds, unit="ms"), format_time(seconds, unit="s")
-    assert ms.endswith(" ms") and s.endswith(" s") and TIME_RE.match(ms) and TIME_RE.match(s)
-    assert float(ms.split()[0]) == pytest.approx(1e3 * seconds, rel=0.01)
-    assert float(s.split()[0]) == pytest.approx(seconds, rel=0.01, abs=1e-3)
-
-
-def test_format_time_rejects_unknown_unit():
-    with pytest.raises(ValueError, match="unit"):
-        format_time(1.0, unit="min")
-
-
-@pytest.mark.parametrize("ratio", [0.93, 1.0, 52.37, 1234.5])
-def test_format_ratio_matches_the_nbval_sanitizer(ratio):
-    text = format_ratio(ratio)
-    assert RATIO_RE.match(text), text
-    assert float(text[:-1]) == pytest.approx(ratio, abs=0.05)
-
-
-def test_logistic_problem_shapes(problem):
-    model, X, y, X_test, y_test = problem
-    assert X.shape == (60, 4) and y.shape == (60,)
-    assert X_test.shape == (7, 4) and y_test.shape == (7,)
-    assert model.l2 == 0.5 and model.grad_norm_ <= model.tol
+def test_doctests_of_the_baselines():
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    result = doctest.testmod(baselines, optionflags=flags)
+    assert result.attempted >= 5 and result.failed == 0
 
 
 def test_floor_and_loop_agree_with_the_package(problem):
     model, X, y, X_test, y_test = problem
     args = (X, y, X_test, y_test, model.theta_, model.l2)
     expected = influence_loss(model, X, y, X_test, y_test)
-    floor = influence_loss_floor(*args)
-    loop = influence_loss_loop(*args)
+    floor = baselines.influence_loss_floor(*args)
+    loop = baselines.influence_loss_loop(*args)
     assert floor.shape == loop.shape == (7, 60)
     np.testing.assert_allclose(floor, expected, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(loop, expected, rtol=1e-10, atol=1e-14)
 
 
 def test_compare_influence_loss_reports_a_ratio():
-    r = compare_influence_loss(n=50, m=4, p=3, repeats=2)
+    r = baselines.compare_influence_loss(n=50, m=4, p=3, repeats=2)
     assert (r["n"], r["m"], r["p"]) == (50, 4, 3)
     assert r["package"] > 0 and r["floor"] > 0
     assert r["ratio"] == pytest.approx(r["package"] / r["floor"])
@@ -104,39 +60,18 @@ def test_compare_influence_loss_reports_a_ratio():
 
 
 def test_compare_loop_reports_a_speedup():
-    r = compare_loop(n=30, m=3, p=2, repeats=1)
+    r = baselines.compare_loop(n=30, m=3, p=2, repeats=1)
     assert r["speedup"] == pytest.approx(r["loop"] / r["package"])
     assert r["max_abs_diff"] < 1e-12
 
 
+def test_comparisons_fail_when_the_results_disagree():
+    with pytest.raises(AssertionError, match="Not equal to tolerance"):
+        baselines._max_abs_diff(np.array([1.0, 2.0]), np.array([1.0, 2.1]), rtol=1e-8)
+    assert baselines._max_abs_diff(np.array([1.0, 2.0]), np.array([1.0, 2.0]), 1e-8) == 0.0
+
+
 def test_compare_loo_ols_agrees_with_refits():
-    r = compare_loo_ols(n=25, p=3, repeats=1)
+    r = baselines.compare_loo_ols(n=25, p=3, repeats=1)
     assert r["speedup"] == pytest.approx(r["refits"] / r["closed_form"])
     assert r["max_abs_diff"] < 1e-10
-
-
-def test_solver_scaling_rows():
-    rows = solver_scaling(
-        [2, 5], n=120, k=3, l2=1.0, methods=("cg", "lissa"), repeats=1,
-        cg_options={"rtol": 1e-10}, lissa_options={"depth": 400, "rtol": 1e-6},
-    )
-    assert [r["p"] for r in rows] == [2, 5]
-    for r in rows:
-        assert r["n"] == 120 and r["k"] == 3 and r["cond"] >= 1
-        assert r["error_direct"] == 0.0
-        assert r["converged_cg"] and 1 <= r["n_iter_cg"] <= r["p"] + 1
-        assert r["error_cg"] < 1e-8
-        assert r["converged_lissa"] and r["n_iter_lissa"] == 400
-        assert r["error_lissa"] < 1e-4
-        for method in ("direct", "cg", "lissa"):
-            assert r[f"time_{method}"] > 0
-
-
-def test_solver_scaling_default_n_and_direct_only():
-    (row,) = solver_scaling([3], methods=(), repeats=1)
-    assert row["n"] == 2000 and "time_direct" in row and "time_cg" not in row
-
-
-def test_solver_scaling_rejects_unknown_method():
-    with pytest.raises(ValueError, match="unknown method"):
-        solver_scaling([2], n=20, methods=("qr",))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from influence_demo import LogisticRegression, flip_labels, load_digits_pair, make_logistic_data
+from influence_demo.datasets import logistic_problem
 
 
 def test_make_logistic_data_is_seeded_and_well_formed():
@@ -60,3 +61,12 @@ def test_load_digits_pair():
         load_digits_pair(3, 3)
     with pytest.raises(ValueError, match=r"test_fraction must lie in \(0, 1\); got 1"):
         load_digits_pair(test_fraction=1)
+
+
+def test_logistic_problem_is_a_fitted_model_on_make_logistic_data():
+    model, X, y, X_test, y_test = logistic_problem(60, 4, m=7, l2=0.5, rng=1)
+    for a, b in zip((X, y, X_test, y_test), make_logistic_data(60, 4, rng=1, n_test=7)):
+        np.testing.assert_array_equal(a, b)
+    assert isinstance(model, LogisticRegression) and model.l2 == 0.5
+    # Fitted to the optimum: the gradient of the objective vanishes.
+    assert np.linalg.norm(model.objective_grad(X, y)) <= 1e-8
