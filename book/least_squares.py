@@ -44,8 +44,12 @@
 # - read a predicted-against-actual plot for parameters and for a test loss.
 
 # %%
+import textwrap
+import time
+
 import matplotlib.pyplot as plt
 import numpy as np
+import scipy.linalg
 from myst_nb import glue
 
 from influence_demo import (
@@ -57,8 +61,10 @@ from influence_demo import (
     loo_params,
     loo_params_ols,
     ols_seed_data,
+    pearson,
     spearman,
 )
+from influence_demo.coursework import check_loo_ols
 from influence_demo.plots import plot_predicted_vs_actual, plot_ranking
 
 # %% [markdown]
@@ -161,10 +167,12 @@ print("gradient, Hessian and I_up,params agree with the closed forms")
 # %%
 print("theta_true =", theta_true)
 print("theta_hat  =", theta_hat)
-glue("ls-theta0", float(theta_hat[0]), display=False)
-glue("ls-theta1", float(theta_hat[1]), display=False)
-glue("ls-n", int(n), display=False)
-glue("ls-p", int(p), display=False)
+
+# %% tags=["remove-input"]
+ls_fit = {"ls-theta0": float(theta_hat[0]), "ls-theta1": float(theta_hat[1]),
+          "ls-n": int(n), "ls-p": int(p)}
+for key, value in ls_fit.items():
+    glue(key, value, display=False)
 
 # %% [markdown]
 # The fit is $\hat\theta$ = ({glue:text}`ls-theta0:.8f`, {glue:text}`ls-theta1:.8f`), as
@@ -197,10 +205,14 @@ print("rank   LOO  influence")
 for r in range(n):
     mark = "" if rank_loo[r] == rank_inf[r] else "   <- differ"
     print(f"{r + 1:>4} {rank_loo[r]:>5} {rank_inf[r]:>10}{mark}")
-n_agree = int(np.sum(rank_loo == rank_inf))
-glue("ls-rank-loo", str(rank_loo), display=False)
-glue("ls-rank-inf", str(rank_inf), display=False)
-glue("ls-rank-agree", n_agree, display=False)
+assert np.all(rank_loo[:4] != rank_inf[:4])  # the top four differ,
+assert np.array_equal(rank_loo[4:], rank_inf[4:])  # the rest agree
+
+# %% tags=["remove-input"]
+ls_rankings = {"ls-rank-loo": str(rank_loo), "ls-rank-inf": str(rank_inf),
+               "ls-rank-agree": int(np.sum(rank_loo == rank_inf))}
+for key, value in ls_rankings.items():
+    glue(key, value, display=False)
 
 # %% [markdown]
 # Both rankings are the source's: LOO gives {glue:text}`ls-rank-loo` and the influence
@@ -214,10 +226,12 @@ glue("ls-rank-agree", n_agree, display=False)
 # Between the two rankings the source has a cell, `In [124]`, that prints
 # `influence_params(x=X[i], y=y[i], X=X, theta=theta_hat)` as `[0.01773356, 0.00998758]`.
 # There is no `i` in that cell: it is the loop variable left over from the LOO loop above
-# it, so `i == 9` and the vector is point 9's. The execution counts (123, 122, 100–107, 124,
-# then an unnumbered cell and 125) show the cells were run out of order, so a reader cannot
-# tell from the notebook which `i` was meant. Here is the source's function, copied, and
-# the same call:
+# it, so `i == 9` and the vector is point 9's. The execution counts, in the order of the
+# cells, are 123, 122, 100–104, 125, 106, 107, 124 and none for the last cell: there is no
+# 105, the cell numbered 125 sits eighth, and the two function definitions at the top were
+# run after everything but the last two numbered cells. The cells were run out of order,
+# so a reader cannot tell from the notebook which `i` was meant. Here is the source's
+# function, copied, and the same call:
 
 # %%
 # copied from the source, In [123]
@@ -262,12 +276,15 @@ I_source = np.array(
 )
 np.testing.assert_allclose(I_source, -I_params, rtol=1e-12)
 same_sign = np.sign(I_source) == np.sign(delta_loo)
-print("source's influence_params == -I_up,params for every point:",
-      bool(np.allclose(I_source, -I_params, rtol=1e-12, atol=0)))
+print("source's influence_params == -I_up,params for every point")
 print(f"same sign as the actual LOO change in {same_sign.sum()} "
       f"of {same_sign.size} components")
-glue("ls-sign-agree", int(same_sign.sum()), display=False)
-glue("ls-sign-total", int(same_sign.size), display=False)
+
+# %% tags=["remove-input"]
+ls_sign = {"ls-sign-agree": int(same_sign.sum()),
+           "ls-sign-total": int(same_sign.size)}
+for key, value in ls_sign.items():
+    glue(key, value, display=False)
 
 # %% [markdown]
 # All {glue:text}`ls-sign-agree` of {glue:text}`ls-sign-total` components agree in sign.
@@ -294,12 +311,21 @@ print("  i    h_ii  1/(1-h_ii)  ||I_up||  ||I_up||/(1-h)  ||LOO change||")
 for i in np.argsort(-norm_loo):
     print(f"{i:>3} {h[i]:7.4f} {factor[i]:11.4f} {norm_inf[i]:9.5f} "
           f"{norm_corr[i]:15.5f} {norm_loo[i]:15.5f}")
+# the two points of highest leverage move from places 3 and 4 to 1 and 3
+top2 = np.argsort(-h)[:2]
+assert [list(rank_inf).index(i) for i in top2] == [2, 3]
+assert [list(rank_loo).index(i) for i in top2] == [0, 2]
+
+# %% tags=["remove-input"]
 order_h = np.argsort(-h)
-glue("ls-h-top1", int(order_h[0]), display=False)
-glue("ls-h-top2", int(order_h[1]), display=False)
-glue("ls-h-top1-val", float(h[order_h[0]]), display=False)
-glue("ls-h-top2-val", float(h[order_h[1]]), display=False)
-glue("ls-factor-top1", float(factor[order_h[0]]), display=False)
+ls_leverage = {
+    "ls-h-top1": int(order_h[0]), "ls-h-top2": int(order_h[1]),
+    "ls-h-top1-val": float(h[order_h[0]]),
+    "ls-h-top2-val": float(h[order_h[1]]),
+    "ls-factor-top1": float(factor[order_h[0]]),
+}
+for key, value in ls_leverage.items():
+    glue(key, value, display=False)
 
 # %% [markdown]
 # Points {glue:text}`ls-h-top1` and {glue:text}`ls-h-top2` have by far the highest leverage
@@ -320,27 +346,26 @@ glue("ls-factor-top1", float(factor[order_h[0]]), display=False)
 # %%
 # the leverage-corrected influence function
 theta_loo_if = theta_hat - I_params / (1 - h)[:, None]
-err_if = np.max(np.abs(theta_loo_if - theta_loo))
-err_ols = np.max(np.abs(loo_params_ols(X, y) - theta_loo))
-print("max |theta_hat - I_up/(1-h) - theta_-i| < 1e-12:", err_if < 1e-12)
-print("max |loo_params_ols - theta_-i|         < 1e-12:", err_ols < 1e-12)
+atol = 1e-12
+np.testing.assert_allclose(theta_loo_if, theta_loo, rtol=0, atol=atol)
+np.testing.assert_allclose(loo_params_ols(X, y), theta_loo, rtol=0,
+                           atol=atol)
 rank_corr = np.argsort(norm_corr)[::-1]
-print("ranking by corrected influence norm:", rank_corr)
-print("same as the LOO ranking:",
-      bool(np.array_equal(rank_corr, rank_loo)))
-err_pow = f"1e{int(np.ceil(np.log10(err_if)))}"
-glue("ls-loo-err-bound", "1e-12", display=False)
-glue("ls-loo-err-ok", bool(err_if < 1e-12), display=False)
-glue("ls-loo-err-pow", err_pow, display=False)
+assert np.array_equal(rank_corr, rank_loo)
+print(f"theta_hat - I_up/(1-h) and loo_params_ols equal the refits "
+      f"to {atol:.0e}")
+print("ranking by corrected influence norm:", rank_corr, "(LOO's)")
+
+# %% tags=["remove-input"]
+glue("ls-loo-atol", atol, display=False)
 
 # %% [markdown]
-# The largest difference over all points and components is below
-# {glue:text}`ls-loo-err-pow` when this page was built, which is rounding error: the
-# printed check against {glue:text}`ls-loo-err-bound` is {glue:text}`ls-loo-err-ok`. (We
-# print a bound rather than the number itself, because the last bits differ between BLAS
-# builds.) {numref}`fig-ls-ranking` shows the three rankings side by side.
+# In every point and component, both agree with the refits to within
+# {glue:text}`ls-loo-atol:.0e`, which is rounding error. (We assert a bound rather than
+# print the largest difference, because its last bits differ between BLAS builds.)
+# {numref}`fig-ls-ranking` shows the three rankings side by side.
 
-# %%
+# %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(6, 4.5))
 plot_ranking(
     {
@@ -355,6 +380,8 @@ plot_ranking(
 ax.set_title("Ten points ranked by the size of their effect "
              "on the parameters", fontsize="medium")
 fig.tight_layout()
+
+# %% tags=["remove-input"]
 glue("fig-ls-ranking", fig, display=False)
 plt.close(fig)
 
@@ -411,10 +438,7 @@ cook_refit = np.einsum("ij,jk,ik->i", delta_loo, X.T @ X, delta_loo)
 cook_refit /= p * s2
 cook_closed = e**2 / (p * s2) * h / (1 - h) ** 2
 np.testing.assert_allclose(cook_refit, cook_closed, rtol=1e-10)
-print("DFBETA == I_up,params / (1 - h):",
-      bool(np.allclose(dfbeta, dfbeta_closed, rtol=1e-10, atol=1e-14)))
-print("Cook's distance from refits == closed form:",
-      bool(np.allclose(cook_refit, cook_closed, rtol=1e-10, atol=0)))
+print("DFBETA == I_up,params / (1 - h); Cook's D from refits == closed form")
 print()
 print("  i  DFBETA_1  DFBETA_2    Cook's D")
 for i in range(n):
@@ -423,12 +447,16 @@ for i in range(n):
 rank_cook = np.argsort(cook_closed)[::-1]
 print()
 print("ranking by Cook's distance:", rank_cook)
-top_cook = int(rank_cook[0])
-glue("ls-cook-top", top_cook, display=False)
-glue("ls-cook-max", float(cook_closed[top_cook]), display=False)
-glue("ls-cook-4n", 4 / n, display=False)
-glue("ls-rank-cook", str(rank_cook), display=False)
-glue("ls-cook-over-4n", int(np.sum(cook_closed > 4 / n)), display=False)
+
+# %% tags=["remove-input"]
+ls_cook = {
+    "ls-cook-top": int(rank_cook[0]),
+    "ls-cook-max": float(cook_closed[rank_cook[0]]),
+    "ls-cook-4n": 4 / n, "ls-rank-cook": str(rank_cook),
+    "ls-cook-over-4n": int(np.sum(cook_closed > 4 / n)),
+}
+for key, value in ls_cook.items():
+    glue(key, value, display=False)
 
 # %% [markdown]
 # The ranking by Cook's distance, {glue:text}`ls-rank-cook`, is a third ranking: the
@@ -471,27 +499,58 @@ actual_loss = loo_loss_change(model, X, y, X_test, y_test,
 pred_loss = -I_loss
 pred_loss_corr = -I_loss / (1 - h)[None, :]
 
+
+def slope(a, b):
+    """Least-squares slope of b on a, through the origin."""
+    return float(np.sum(a * b) / np.sum(a * a))
+
+
+pred_par, pred_par_c = -I_params, -I_params / (1 - h)[:, None]
+rows = {  # label: (plain influence, with leverage, digits)
+    "parameters: Pearson r": (pearson(delta_loo, pred_par),
+                              pearson(delta_loo, pred_par_c), 4),
+    "test loss: Pearson r": (pearson(actual_loss, pred_loss),
+                             pearson(actual_loss, pred_loss_corr), 4),
+    "test loss: slope of predicted on actual": (
+        slope(actual_loss, pred_loss), slope(actual_loss, pred_loss_corr), 3),
+}
+print(f"{'':<39}{'influence':>10}{'with leverage':>15}")
+for label, (plain, corrected, d) in rows.items():
+    print(f"{label:<39}{plain:>10.{d}f}{corrected:>15.{d}f}")
+
+# %% tags=["remove-input"]
+ls_pred = {
+    "ls-r-par": rows["parameters: Pearson r"][0],
+    "ls-r-loss": rows["test loss: Pearson r"][0],
+    "ls-r-loss-c": rows["test loss: Pearson r"][1],
+    "ls-slope-loss": rows["test loss: slope of predicted on actual"][0],
+    "ls-slope-loss-c": rows["test loss: slope of predicted on actual"][1],
+}
+for key, value in ls_pred.items():
+    glue(key, float(value), display=False)
+
+# %% tags=["hide-input"]
 xlab_par = r"actual change $\hat\theta_{-i}-\hat\theta$ (both components)"
 xlab_loss = (r"actual change in test loss "
              r"$L(z_t,\hat\theta_{-i})-L(z_t,\hat\theta)$")
 ylab_loss = "predicted change in test loss"
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
-_, st_par = plot_predicted_vs_actual(
-    delta_loo, -I_params, ax=axes[0], label="influence",
+plot_predicted_vs_actual(
+    delta_loo, pred_par, ax=axes[0], label="influence",
     xlabel=xlab_par, ylabel="predicted change",
 )
-_, st_par_c = plot_predicted_vs_actual(
-    delta_loo, -I_params / (1 - h)[:, None], ax=axes[0],
+plot_predicted_vs_actual(
+    delta_loo, pred_par_c, ax=axes[0],
     label="influence / (1-h)", marker="x",
     xlabel=xlab_par, ylabel="predicted change",
 )
 axes[0].set_title("Parameters (10 points x 2 components)",
                   fontsize="medium")
-_, st_loss = plot_predicted_vs_actual(
+plot_predicted_vs_actual(
     actual_loss, pred_loss, ax=axes[1], label="influence",
     xlabel=xlab_loss, ylabel=ylab_loss,
 )
-_, st_loss_c = plot_predicted_vs_actual(
+plot_predicted_vs_actual(
     actual_loss, pred_loss_corr, ax=axes[1],
     label="influence / (1-h)", marker="x",
     xlabel=xlab_loss, ylabel=ylab_loss,
@@ -502,29 +561,10 @@ for ax in axes:
     ax.legend(fontsize="x-small", loc="upper left")
     ax.locator_params(axis="x", nbins=5)
 fig.tight_layout()
+
+# %% tags=["remove-input"]
 glue("fig-ls-pred-actual", fig, display=False)
 plt.close(fig)
-
-
-def slope(a, b):
-    """Least-squares slope of b on a, through the origin."""
-    return float(np.sum(a * b) / np.sum(a * a))
-
-
-rows = [
-    ("parameters: Pearson r", st_par["pearson"], st_par_c["pearson"], 4),
-    ("test loss: Pearson r", st_loss["pearson"], st_loss_c["pearson"], 4),
-    ("test loss: slope of predicted on actual",
-     slope(actual_loss, pred_loss), slope(actual_loss, pred_loss_corr), 3),
-]
-print(f"{'':<39}{'influence':>10}{'with leverage':>15}")
-for label, plain, corrected, d in rows:
-    print(f"{label:<39}{plain:>10.{d}f}{corrected:>15.{d}f}")
-glue("ls-r-par", float(st_par["pearson"]), display=False)
-glue("ls-r-loss", float(st_loss["pearson"]), display=False)
-glue("ls-r-loss-c", float(st_loss_c["pearson"]), display=False)
-glue("ls-slope-loss", slope(actual_loss, pred_loss), display=False)
-glue("ls-slope-loss-c", slope(actual_loss, pred_loss_corr), display=False)
 
 # %% [markdown]
 # ```{glue:figure} fig-ls-pred-actual
@@ -590,6 +630,7 @@ ratio = S / I_loss
 np.testing.assert_allclose(grad_ratio, -0.5, rtol=1e-12)
 np.testing.assert_allclose(ratio, 0.5, rtol=1e-12)
 rho = spearman(S.ravel(), I_loss.ravel())
+np.testing.assert_allclose(rho, 1.0, rtol=1e-12)
 print(f"over all {ratio.size} pairs of a training and a test point:")
 print(f"nabla_l_test / true gradient     : "
       f"{grad_ratio.min():+.6f} .. {grad_ratio.max():+.6f}")
@@ -599,10 +640,18 @@ print(f"Spearman correlation of the two  : {rho:.6f}")
 print(f"slope of -source on the actual LOO change: "
       f"{slope(actual_loss, -S):.3f}"
       f"  (package: {slope(actual_loss, pred_loss):.3f})")
-glue("ls-slip-grad-ratio", float(np.median(grad_ratio)), display=False)
-glue("ls-slip-ratio", float(np.median(ratio)), display=False)
-glue("ls-slip-npairs", int(ratio.size), display=False)
-glue("ls-slope-source", slope(actual_loss, -S), display=False)
+
+# %% tags=["remove-input"]
+# the two ratios are exact in mathematics (asserted above to 1e-12),
+# so they are rounded before they are glued
+ls_slip = {
+    "ls-slip-grad-ratio": round(float(np.median(grad_ratio)), 12),
+    "ls-slip-ratio": round(float(np.median(ratio)), 12),
+    "ls-slip-npairs": int(ratio.size),
+    "ls-slope-source": slope(actual_loss, -S),
+}
+for key, value in ls_slip.items():
+    glue(key, value, display=False)
 
 # %% [markdown]
 # The source's `nabla_l_test` is {glue:text}`ls-slip-grad-ratio:+.1f` times the gradient,
@@ -647,26 +696,36 @@ glue("ls-slope-source", slope(actual_loss, -S), display=False)
 # {func}`~influence_demo.loo.loo_params_ols` does with it.
 # ```
 #
-# ````{solution} ex-ls-1
+# ```{solution-start} ex-ls-1
 # :class: dropdown
+# ```
 #
 # The hat matrix $P = X(X^\top X)^{-1}X^\top$ is the orthogonal projection onto the column
 # space of $X$, so $\sum_i h_{ii} = \operatorname{tr} P = \operatorname{tr}\bigl((X^\top
 # X)^{-1}X^\top X\bigr) = p$. Since $P = P^2 = P^\top$, $h_{ii} = \sum_j P_{ij}^2 \ge
 # P_{ii}^2$, so $0 \le h_{ii} \le 1$. If $h_{ii} = 1$, then $X^\top X - x_i x_i^\top$ is
 # singular: without point $i$ the parameters are not identified, and $1/(1-h_{ii})$ is
-# infinite. Example: `X = [[1, 0], [1, 0], [0, 1]]`; the only point with a non-zero second
-# feature has leverage 1.
-#
-# ```python
-# import numpy as np
-# from influence_demo import leverage, loo_params_ols
-# X = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
-# y = np.array([1.0, 2.0, 3.0])
-# print(leverage(X))      # [0.5 0.5 1. ]
-# loo_params_ols(X, y)    # ValueError: Point 2 has leverage ~ 1 ...
+# infinite. Such a point is the only one that reaches some direction of the feature space.
+# In the example below only point 2 has a non-zero second feature, and its leverage is 1.
+
+# %%
+np.testing.assert_allclose(h.sum(), p)  # this chapter's data
+assert np.all((h >= 0) & (h <= 1))
+X1 = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+y1 = np.array([1.0, 2.0, 3.0])
+h1 = leverage(X1)
+np.testing.assert_allclose(h1, [0.5, 0.5, 1.0])
+print("leverages:", h1.round(12))
+try:
+    loo_params_ols(X1, y1)
+except ValueError as exc:
+    print(textwrap.fill(f"ValueError: {exc}", 75))
+else:
+    raise AssertionError("a point of leverage 1 must raise")
+
+# %% [markdown]
+# ```{solution-end}
 # ```
-# ````
 #
 # ```{exercise} The influence on the test loss in closed form
 # :label: ex-ls-2
@@ -678,8 +737,9 @@ glue("ls-slope-source", slope(actual_loss, -S), display=False)
 # `loo_loss_change`.
 # ```
 #
-# ````{solution} ex-ls-2
+# ```{solution-start} ex-ls-2
 # :class: dropdown
+# ```
 #
 # With $\nabla L(z_t) = -2e_t x_t$, $H^{-1} = \tfrac12(X^\top X)^{-1}$ and
 # $\nabla L(z_i) = -2e_i x_i$,
@@ -692,21 +752,23 @@ glue("ls-slope-source", slope(actual_loss, -S), display=False)
 # \end{aligned}
 # $$
 #
-# For the exact change write $\Delta_i = \hat\theta_{-i}-\hat\theta$ and $d_i = x_t^\top\Delta_i
-# = -e_i\,x_t^\top(X^\top X)^{-1}x_i/(1-h_{ii})$. Then
+# For the exact change write $\Delta_i = \hat\theta_{-i}-\hat\theta$ and
+# $d_i = x_t^\top\Delta_i = -e_i\,x_t^\top(X^\top X)^{-1}x_i/(1-h_{ii})$. Then
 # $L(z_t,\hat\theta_{-i}) = (e_t - d_i)^2$, so the change is $-2e_t d_i + d_i^2$: the first
 # term is $-\mathcal I_{\text{up,loss}}/(1-h_{ii})$, the second the quadratic term.
-#
-# ```python
-# A_inv_x = np.linalg.solve(X.T @ X, X.T)  # (p, n): (X^T X)^{-1} x_i
-# e_t = y_test - X_test @ theta_hat
-# K = X_test @ A_inv_x              # (m, n): x_t^T (X^T X)^{-1} x_i
-# np.testing.assert_allclose(-2 * e_t[:, None] * e[None, :] * K, I_loss)
-# d = -e[None, :] * K / (1 - h)[None, :]
-# np.testing.assert_allclose(-2 * e_t[:, None] * d + d**2, actual_loss,
-#                            atol=1e-15)
+
+# %%
+e_t = y_test - X_test @ theta_hat  # test residuals, shape (m,)
+K = X_test @ np.linalg.solve(X.T @ X, X.T)  # x_t^T (X^T X)^{-1} x_i
+np.testing.assert_allclose(-2 * e_t[:, None] * e[None, :] * K, I_loss)
+d_ti = -e[None, :] * K / (1 - h)[None, :]  # x_t^T (theta_-i - theta_hat)
+exact = -2 * e_t[:, None] * d_ti + d_ti**2
+np.testing.assert_allclose(exact, actual_loss, rtol=1e-9, atol=1e-15)
+print("closed forms == influence_loss and == loo_loss_change")
+
+# %% [markdown]
+# ```{solution-end}
 # ```
-# ````
 #
 # ```{exercise} Ridge regression
 # :label: ex-ls-3
@@ -718,30 +780,44 @@ glue("ls-slope-source", slope(actual_loss, -S), display=False)
 # ranking and the LOO ranking change as `l2` grows?
 # ```
 #
-# ````{solution} ex-ls-3
+# ```{solution-start} ex-ls-3
 # :class: dropdown
+# ```
 #
 # Yes. The ridge objective has $H = 2(X^\top X + \tfrac\lambda2 I)$, still constant in
 # $\theta$, and removing $z_i$ subtracts $2x_ix_i^\top$ from it. Sherman–Morrison with
 # $A = X^\top X + \tfrac\lambda2 I$ gives the same formula with
-# $h_{ii} = x_i^\top A^{-1}x_i$, which is what `leverage(X, l2)` returns. As `l2` grows the
-# leverages shrink, $1/(1-h_{ii}) \to 1$, and the plain influence function approaches LOO.
-# The rankings can still swap points whose LOO norms are close, because the factor still
-# differs a little from point to point.
+# $h_{ii} = x_i^\top A^{-1}x_i$, which is what `leverage(X, l2)` returns. The cell checks
+# the formula at four penalties and prints the largest leverage, the largest relative gap
+# $h_{ii}/(1-h_{ii})$ between the plain influence and LOO, and in how many of the 10 places
+# the two rankings agree.
+
+# %%
+print("   l2  max h_ii  max h/(1-h)  places agreeing")
+max_h, gaps = [], []
+for l2 in [0.0, 0.1, 1.0, 10.0]:
+    ridge = LinearRegression(l2=l2).fit(X, y)
+    h_r = leverage(X, l2=l2)
+    I_r = influence_params(ridge, X, y)
+    loo_r = loo_params(ridge, X, y)
+    np.testing.assert_allclose(ridge.theta_ - I_r / (1 - h_r)[:, None],
+                               loo_r, rtol=0, atol=1e-12)
+    by_inf = np.argsort(-np.linalg.norm(I_r, axis=1))
+    by_loo = np.argsort(-np.linalg.norm(loo_r - ridge.theta_, axis=1))
+    max_h.append(h_r.max())
+    gaps.append(np.max(h_r / (1 - h_r)))
+    print(f"{l2:5.1f} {max_h[-1]:9.4f} {gaps[-1]:12.4f} "
+          f"{np.sum(by_inf == by_loo):16d}")
+assert np.all(np.diff(max_h) < 0) and np.all(np.diff(gaps) < 0)
+
+# %% [markdown]
+# As `l2` grows the leverages shrink, $1/(1-h_{ii}) \to 1$, and the plain influence function
+# approaches LOO (the asserts check that both columns fall). The rankings need not follow
+# step by step: they can still swap points whose LOO norms are close, because the factor
+# still differs a little from point to point.
 #
-# ```python
-# for l2 in [0.0, 0.1, 1.0, 10.0]:
-#     mdl = LinearRegression(l2=l2).fit(X, y)
-#     hl = leverage(X, l2=l2)
-#     I = influence_params(mdl, X, y)
-#     loo = loo_params(mdl, X, y)
-#     np.testing.assert_allclose(mdl.theta_ - I / (1 - hl)[:, None], loo,
-#                                atol=1e-12)
-#     print(l2, hl.max().round(3),
-#           np.argsort(np.linalg.norm(I, axis=1))[::-1],
-#           np.argsort(np.linalg.norm(loo - mdl.theta_, axis=1))[::-1])
+# ```{solution-end}
 # ```
-# ````
 #
 # ```{exercise} Coursework: exact leave-one-out without refitting
 # :label: ex-ls-4
@@ -749,9 +825,9 @@ glue("ls-slope-source", slope(actual_loss, -S), display=False)
 # Write a function `my_loo(X, y)` that returns the $n \times p$ array of exact LOO
 # least-squares parameters $\hat\theta_{-i}$ **without** refitting $n$ times: fit once,
 # compute the residuals and the leverages, and apply {eq}`eq-ls-loo-exact`. Use only NumPy
-# (no `influence_demo` inside the function), one factorization of $X^\top X$ (for example
-# `np.linalg.cholesky` or `scipy.linalg.cho_factor`), and no explicit inverse. Raise a
-# `ValueError` with a helpful message when a point has leverage 1. Then:
+# and SciPy (no `influence_demo` inside the function), one factorization of $X^\top X$ (for
+# example `scipy.linalg.cho_factor`), and no explicit inverse. Raise a `ValueError` with a
+# helpful message when a point has leverage 1. Then:
 #
 # 1. check it with the course checker:
 #    `from influence_demo.coursework import check_loo_ols; check_loo_ols(my_loo)`;
@@ -761,36 +837,72 @@ glue("ls-slope-source", slope(actual_loss, -S), display=False)
 #    actual LOO norm to the influence-function norm, and explain the plot.
 # ```
 #
-# ````{solution} ex-ls-4
+# ```{solution-start} ex-ls-4
 # :class: dropdown
-#
-# ```python
-# import numpy as np
-#
-# def my_loo(X, y):
-#     X = np.asarray(X, dtype=float); y = np.asarray(y, dtype=float)
-#     L = np.linalg.cholesky(X.T @ X)        # X^T X = L L^T
-#     solve = lambda B: np.linalg.solve(L.T, np.linalg.solve(L, B))
-#     theta = solve(X.T @ y)
-#     W = solve(X.T)                         # column i: (X^T X)^{-1} x_i
-#     h = np.einsum("ij,ji->i", X, W)        # leverages
-#     if np.any(h > 1 - 1e-12):
-#         i = int(np.argmax(h))
-#         raise ValueError(f"point {i} has leverage 1; "
-#                          "without it X^T X is singular")
-#     e = y - X @ theta
-#     return theta[None, :] - (W * (e / (1 - h))).T
-#
-# from influence_demo.coursework import check_loo_ols
-# check_loo_ols(my_loo)                     # prints PASS
 # ```
-#
-# (`np.linalg.solve` with a triangular `L` does not exploit the structure;
-# `scipy.linalg.solve_triangular` or `cho_solve` does.) Brute force costs $n$ fits of
-# $O(np^2)$ each; the closed form costs one fit plus $O(np^2)$ for the $n$ solves.
-# The ratio of the LOO norm to the influence norm is exactly $1/(1-h_{ii})$, so the plot is
-# the line $y = x$, and the outlying point sits far out on it.
-# ````
+
+# %%
+def my_loo(X, y):
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    chol = scipy.linalg.cho_factor(X.T @ X)  # the one factorization
+    theta = scipy.linalg.cho_solve(chol, X.T @ y)
+    W = scipy.linalg.cho_solve(chol, X.T)  # column i: (X^T X)^{-1} x_i
+    h = np.einsum("ij,ji->i", X, W)  # leverages
+    if np.any(h > 1 - 1e-12):
+        i = int(np.argmax(h))
+        raise ValueError(f"point {i} has leverage 1: without it "
+                         "X^T X is singular")
+    e = y - X @ theta
+    return theta[None, :] - (W * (e / (1 - h))).T
+
+
+assert check_loo_ols(my_loo)
+
+# %% [markdown]
+# Brute force costs $n$ fits of $O(np^2)$ each, $O(n^2p^2)$ in all; the closed form costs
+# one fit plus $O(np^2)$ for the $n$ solves with the one factor, a factor of the order of
+# $n$ less work. Measured times also carry each call's overhead, but the closed form is
+# always much faster (the cell asserts more than 5 times):
+
+# %%
+rng_big = np.random.default_rng(1)
+X_big = rng_big.standard_normal((2000, 20))
+y_big = X_big @ rng_big.standard_normal(20) + rng_big.standard_normal(2000)
+t0 = time.perf_counter()
+fast = my_loo(X_big, y_big)
+t_fast = time.perf_counter() - t0
+t0 = time.perf_counter()
+slow = loo_params(LinearRegression().fit(X_big, y_big), X_big, y_big)
+t_slow = time.perf_counter() - t0
+np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-10)
+assert t_slow > 5 * t_fast
+print(f"closed form {1e3 * t_fast:.1f} ms, {len(y_big)} refits "
+      f"{t_slow:.1f} s: {t_slow / t_fast:.0f}x")
+
+# %% [markdown]
+# By {eq}`eq-ls-loo-exact` the ratio of the LOO norm to the influence-function norm is
+# exactly $1/(1-h_{ii})$, so the plot is the line $y = x$, and the outlying point sits far
+# out on it:
+
+# %%
+X_out = rng_big.standard_normal((30, 2))
+X_out[0] = [6.0, -5.0]  # one outlying x
+y_out = X_out @ [1.0, 0.8] + rng_big.normal(scale=0.1, size=30)
+fit_out = LinearRegression().fit(X_out, y_out)
+norm_ratio = (np.linalg.norm(my_loo(X_out, y_out) - fit_out.theta_, axis=1)
+              / np.linalg.norm(influence_params(fit_out, X_out, y_out),
+                               axis=1))
+factor_out = 1 / (1 - leverage(X_out))
+np.testing.assert_allclose(norm_ratio, factor_out, rtol=1e-10)
+fig, ax = plt.subplots(figsize=(4, 3.5))
+ax.plot(factor_out, norm_ratio, "o")
+ax.set_xlabel("1 / (1 - h_ii)")
+ax.set_ylabel("||LOO change|| / ||I_up,params||")
+plt.show()
+
+# %% [markdown]
+# ```{solution-end}
+# ```
 #
 # ## References
 #
