@@ -6,13 +6,12 @@ points (``lstsq`` on all points and on all but the selected one, an explicit sol
 leverage and the influence), and with the package, to 1e-10. The slider's state must be the
 frame the notebook computed.
 
-Two kinds of page: a page written here from :func:`influence_demo.interactive.interactive_ls`
-and opened from disk (``file://``, so nothing can come from a server), and the chapters of
-the built book.
+The page is written here from :func:`influence_demo.interactive.interactive_ls` and
+:func:`~influence_demo.interactive.slider` and opened from disk (``file://``), so nothing can
+come from a server; test_chapter_widgets.py drives the same widgets in the built chapters.
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -248,54 +247,3 @@ def check_slider(driver, root, expected):
     assert read_state(driver, root)["index"] == len(expected) - 1
     press(driver, Keys.HOME)
     assert read_state(driver, root)["index"] == 0
-
-
-# --- the chapters of the built book -----------------------------------------------------------
-
-
-def open_chapter(driver, server, name):
-    driver.get_log("browser")
-    driver.get(f"{server}/book/{name}.html")
-
-
-def test_least_squares_chapter_widget(build_info, html_dir, server, driver, screenshot_dir):
-    from selenium.webdriver.common.by import By
-
-    if not (html_dir / "book" / "least_squares.html").exists():
-        pytest.fail(f"no least_squares.html in {html_dir}: the book did not build")
-    open_chapter(driver, server, "least_squares")
-    (root,) = driver.find_elements(By.CSS_SELECTOR, "figure.idw-ls")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", root)
-    start = read_state(driver, root)
-    assert_state_is_numpys(start)
-    root.screenshot(str(screenshot_dir / "least_squares_widget_before.png"))
-    far = int(np.argmax(np.asarray(start["points"])[:, 0]))
-    drag(driver, points_of(root)[far], 0, -80)
-    moved = read_state(driver, root)
-    assert moved["selected"] == far and moved["points"][far][1] > start["points"][far][1]
-    assert_state_is_numpys(moved)
-    root.screenshot(str(screenshot_dir / "least_squares_widget_after.png"))
-    other = (far + 1) % len(moved["points"])
-    points_of(root)[other].click()
-    clicked = read_state(driver, root)
-    assert clicked["selected"] == other
-    assert_state_is_numpys(clicked)
-    # keyboard: focus a point, select it with Space
-    from selenium.webdriver.common.keys import Keys
-
-    driver.execute_script("arguments[0].focus();", points_of(root)[far])
-    press(driver, Keys.SPACE)
-    assert read_state(driver, root)["selected"] == far
-    assert severe(driver) == []
-
-
-def _glued(notebook):
-    """The values a notebook glued, from its stored outputs: {key: text/plain}."""
-    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
-    out = {}
-    for cell in nb["cells"]:
-        for o in cell.get("outputs", []):
-            meta = o.get("metadata", {}).get("scrapbook", {})
-            if "name" in meta:
-                out[meta["name"]] = o.get("data", {}).get("text/plain")
-    return out
