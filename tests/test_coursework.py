@@ -241,6 +241,20 @@ def test_hvp_returns_hessian(capsys):
     expect_fail(check_hvp, fn, capsys, "got shape (3, 3)", "the Hessian itself")
 
 
+def test_hvp_mean_objective(capsys):
+    def fn(X, y, theta, l2, V):  # (1/n) sum_i L + (l2/2)||theta||^2: the data term over n
+        return hvp_correct(X, y, theta, 0.0, V) / len(y) + l2 * V
+
+    expect_fail(check_hvp, fn, capsys, "case 1 of 7", "the data term is divided by n = 6",
+                "mean objective", "a factor n is off")
+
+
+def test_hvp_mean_of_everything(capsys):
+    # The penalty divided by n as well: the whole product is 1/n times the expected one.
+    expect_fail(check_hvp, lambda *args: hvp_correct(*args) / len(args[1]), capsys,
+                "0.1667 times the expected one", "a sum, not a mean")
+
+
 def test_hvp_sign_error(capsys):
     expect_fail(check_hvp, lambda *args: -hvp_correct(*args), capsys, "-1 times the expected one")
 
@@ -465,7 +479,7 @@ def test_report_shows_values_not_code(checker, capsys):
     ok, out = run(checker, broken, capsys)
     assert not ok
     assert "expected" in out
-    for leak in ("def ", "return ", "np.linalg", "import", "coursework.py"):
+    for leak in ("def ", "return ", "np.linalg", "import", "coursework", ".py"):
         assert leak not in out, f"{leak!r} in:\n{out}"
 
 

@@ -51,7 +51,7 @@ def _sources():
     files = [ROOT / "_config.yml", ROOT / "_toc.yml"]
     for pattern in ("*.ipynb", "*.md", "*.bib"):
         files += (ROOT / "book").glob(pattern)
-    files += (ROOT / "influence_demo").glob("*.py")  # the API page is built by autodoc
+    files += (ROOT / "influence_demo").rglob("*.py")  # the API page is built by autodoc
     return [f for f in files if f.exists()]
 
 

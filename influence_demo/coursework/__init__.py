@@ -1,0 +1,60 @@
+r"""Automatic checkers for the book's coursework exercises.
+
+Each checker takes the student's function, runs it on a fixed set of random and edge-case
+inputs (seeded, so every run is the same), compares each answer with the package's own
+result, and prints ``PASS`` or ``FAIL``. On a failure it prints the first counterexample:
+the case, the shapes and values of the inputs, the expected and the actual output, where
+they differ most and, when the mistake is a common one (a sign, a factor 2 or n, a
+transposed array, a missing penalty or leverage term), a hint. It prints values, never
+code. Each checker returns ``True`` or ``False``, so it can also be used in an ``assert``.
+
+- :func:`check_loo_ols`: ``fn(X, y)`` returns the exact least-squares LOO parameters,
+  shape (n, p) (chapter :ref:`least_squares`);
+- :func:`check_logistic_grad`: ``fn(X, y, theta)`` returns the per-example gradients of the
+  logistic loss, shape (n, p) (chapter :ref:`logistic_cg`);
+- :func:`check_cg`: ``fn(matvec, b, rtol, maxiter)`` returns ``x`` with ``A x = b``
+  (chapter :ref:`logistic_cg`);
+- :func:`check_loo_onestep`: ``fn(X, y, theta, l2)`` returns the one-step Newton LOO
+  parameters of logistic regression, shape (n, p) (chapter :ref:`digits_influence`);
+- :func:`check_self_influence`: ``fn(X, y, theta, l2)`` returns the self-influences,
+  shape (n,) (chapter :ref:`mislabeled`);
+- :func:`check_hvp`: ``fn(X, y, theta, l2, V)`` returns ``H @ V`` (chapter :ref:`solvers`).
+
+The checkers of a chapter live in the module of that name (``coursework.least_squares``,
+...); all of them run on :mod:`influence_demo.coursework.harness`, and draw their random
+problems from :mod:`influence_demo.coursework.problems`. The conventions are the
+package's: the objective is the **sum**
+:math:`R(\theta)=\sum_i L(z_i,\theta)+\frac\lambda2\lVert\theta\rVert^2`, labels are in
+{0, 1}, the least-squares loss is :math:`(y-x^\top\theta)^2` and :math:`H` includes
+:math:`\lambda I`.
+
+Examples
+--------
+A wrong answer is caught and explained:
+
+>>> import numpy as np
+>>> from influence_demo.coursework import check_logistic_grad
+>>> def grad_wrong_sign(X, y, theta):
+...     p = 1 / (1 + np.exp(-X @ theta))
+...     return (y - p)[:, None] * X
+>>> check_logistic_grad(grad_wrong_sign)
+check_logistic_grad: FAIL on case 1 of 7 (random data, n=6, p=3)
+...
+  hint: your answer is -1 times the expected one. The gradient of the negative ...
+False
+"""
+
+from .digits_influence import check_loo_onestep
+from .least_squares import check_loo_ols
+from .logistic_cg import check_cg, check_logistic_grad
+from .mislabeled import check_self_influence
+from .solvers import check_hvp
+
+__all__ = [
+    "check_loo_ols",
+    "check_logistic_grad",
+    "check_hvp",
+    "check_cg",
+    "check_self_influence",
+    "check_loo_onestep",
+]
