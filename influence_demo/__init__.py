@@ -18,6 +18,7 @@ from .datasets import flip_labels, load_digits_pair, make_logistic_data, ols_see
 from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
+    NotAtOptimumWarning,
     NotFittedError,
     NotPositiveDefiniteError,
     SeparableDataError,
@@ -33,12 +34,13 @@ from .loo import (
     loo_params_onestep,
 )
 from .metrics import pearson, rankdata, rel_error, spearman
-from .models import LinearRegression, LogisticRegression, add_intercept, gradient_descent, sigmoid
+from .models import LinearRegression, LogisticRegression, Model, add_intercept, gradient_descent, sigmoid
 from .solvers import SolverInfo, cg, inverse_hvp, lissa
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Model",
     "LinearRegression",
     "LogisticRegression",
     "add_intercept",
@@ -68,6 +70,7 @@ __all__ = [
     "rankdata",
     "rel_error",
     "NotFittedError",
+    "NotAtOptimumWarning",
     "NotPositiveDefiniteError",
     "SeparableDataError",
     "ConvergenceError",

@@ -84,8 +84,31 @@ def check_theta(theta, p):
     return theta
 
 
+_MODEL_METHODS = ("grad", "hessian", "hvp_operator", "objective_grad", "refit")
+
+
+def check_model(model):
+    """Raise TypeError, saying how to adapt it, if ``model`` is not a model of this package."""
+    missing = [name for name in _MODEL_METHODS if not callable(getattr(model, name, None))]
+    if not missing:
+        return
+    kind = type(model)
+    if kind.__module__.split(".")[0] == "sklearn":
+        raise TypeError(
+            f"{kind.__name__} is a scikit-learn estimator, not an influence_demo model. "
+            "Convert the fitted estimator with influence_demo.from_sklearn(estimator), which "
+            "returns a model with the same objective and parameters."
+        )
+    raise TypeError(
+        f"{kind.__module__}.{kind.__name__} is not an influence_demo model: it lacks "
+        f"{', '.join(missing)}. Use LinearRegression, LogisticRegression or another "
+        "influence_demo.models.Model."
+    )
+
+
 def check_fitted(model):
-    """Raise NotFittedError if ``model`` has no ``theta_``."""
+    """Raise TypeError for a foreign model, and NotFittedError if ``model`` has no ``theta_``."""
+    check_model(model)
     if getattr(model, "theta_", None) is None:
         raise NotFittedError(
             f"This {type(model).__name__} is not fitted yet: call fit(X, y) first "

@@ -5,8 +5,11 @@ into a silently wrong number.
 """
 
 
-class NotFittedError(RuntimeError):
-    """A model was used before :meth:`fit` was called (or ``theta_`` was set)."""
+class NotFittedError(ValueError, AttributeError):
+    """A model was used before :meth:`fit` was called (or ``theta_`` was set).
+
+    It subclasses both ``ValueError`` and ``AttributeError``, as scikit-learn's does.
+    """
 
 
 class NotPositiveDefiniteError(ValueError):
@@ -31,3 +34,7 @@ class ConvergenceError(RuntimeError):
 
 class ConvergenceWarning(RuntimeWarning):
     """An iterative method stopped before reaching its tolerance; the warning names the residual."""
+
+
+class NotAtOptimumWarning(RuntimeWarning):
+    """The parameters are not a minimiser of the objective, so the influence function is not defined there."""

@@ -33,7 +33,15 @@ from .solvers import inverse_hvp
 
 def _test_data(model, X_test, y_test):
     X_test, y_test = check_Xy(X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test"))
+    model.check_targets(y_test)
     return X_test, y_test
+
+
+def _train_gradients(model, X, y):
+    """Per-example training gradients, after checking that ``theta_`` is an optimum."""
+    check_fitted(model)
+    model.check_optimality(X, y)
+    return model.grad(X, y)
 
 
 def influence_params(model, X, y, method="direct", damping=0.0, **options):
@@ -64,8 +72,7 @@ def influence_params(model, X, y, method="direct", damping=0.0, **options):
     >>> np.allclose(pred, loo_params(model, X, y))
     True
     """
-    check_fitted(model)
-    G = model.grad(X, y)
+    G = _train_gradients(model, X, y)
     return -inverse_hvp(model, X, y, G.T, method=method, damping=damping, **options).T
 
 
@@ -94,9 +101,8 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
     >>> influence_loss(model, X, y, X_test, y_test).shape
     (1, 3)
     """
-    check_fitted(model)
+    G = _train_gradients(model, X, y)
     X_test, y_test = _test_data(model, X_test, y_test)
-    G = model.grad(X, y)
     G_test = model.grad(X_test, y_test)
     if G_test.shape[0] <= G.shape[0]:
         S = inverse_hvp(model, X, y, G_test.T, method=method, damping=damping, **options)
@@ -122,7 +128,6 @@ def self_influence(model, X, y, method="direct", damping=0.0, **options):
     >>> np.allclose(self_influence(model, X, y), np.diag(influence_loss(model, X, y, X, y)))
     True
     """
-    check_fitted(model)
-    G = model.grad(X, y)
+    G = _train_gradients(model, X, y)
     S = inverse_hvp(model, X, y, G.T, method=method, damping=damping, **options)
     return -np.einsum("ip,pi->i", G, S)

@@ -34,7 +34,7 @@ from ._validation import (
     check_theta,
     check_Xy,
 )
-from .exceptions import ConvergenceWarning, SeparableDataError
+from .exceptions import ConvergenceWarning, NotAtOptimumWarning, SeparableDataError
 
 
 def add_intercept(X):
@@ -64,107 +64,253 @@ def sigmoid(s):
 
 
 class HessianOperator:
-    r"""The map :math:`V \mapsto HV = X^\top(c \odot XV) + \lambda V` for fixed data and :math:`\theta`.
+    r"""The map :math:`V \mapsto HV = X^\top(c \odot XV) + \Lambda V` for fixed data and :math:`\theta`.
 
-    ``c`` holds the per-example curvatures :math:`\ell''(s_i)`. ``n`` and ``p`` are the
-    numbers of examples and parameters.
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        The training design matrix.
+    c : ndarray, shape (n,)
+        Per-example curvatures :math:`\ell''(s_i)`.
+    l2 : float or ndarray, shape (p,)
+        The penalty's diagonal :math:`\Lambda` (a scalar :math:`\lambda`, or one value per
+        coordinate when some coordinates are not penalised).
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    >>> op = HessianOperator(X, np.array([1.0, 2.0]), 0.5)
+    >>> np.allclose(op(np.eye(2)), X.T @ np.diag([1.0, 2.0]) @ X + 0.5 * np.eye(2))
+    True
     """
 
     def __init__(self, X, c, l2):
-        self.X, self.c, self.l2 = X, c, l2
+        self.X, self.c = X, c
         self.n, self.p = X.shape
+        self.l2 = np.broadcast_to(np.asarray(l2, dtype=float), (self.p,))
 
     def __call__(self, V):
         V = np.asarray(V, dtype=float)
         if V.ndim not in (1, 2) or V.shape[0] != self.p:
             raise ValueError(f"V must have shape ({self.p},) or ({self.p}, k); got {V.shape}")
-        XV = self.X @ V
-        return self.X.T @ (self.c * XV if V.ndim == 1 else self.c[:, None] * XV) + self.l2 * V
+        return self.on_subset(slice(None), V)
 
     def on_subset(self, idx, V, factor=1.0):
-        r"""Mini-batch estimate :math:`\text{factor}\sum_{i\in\text{idx}} c_i x_i x_i^\top V + \lambda V`."""
-        Xb = self.X[idx]
-        cb = self.c[idx]
+        r"""Mini-batch estimate :math:`\text{factor}\sum_{i\in\text{idx}} c_i x_i x_i^\top V + \Lambda V`.
+
+        Parameters
+        ----------
+        idx : index array or slice
+            The examples of the mini-batch.
+        V : ndarray, shape (p,) or (p, k)
+            The vectors to multiply.
+        factor : float, default 1
+            Scale of the data term (``n / len(idx)`` for an unbiased estimate).
+
+        Returns
+        -------
+        ndarray, the shape of ``V``
+        """
+        Xb, cb = self.X[idx], self.c[idx]
         XV = Xb @ V
-        return factor * (Xb.T @ (cb * XV if V.ndim == 1 else cb[:, None] * XV)) + self.l2 * V
+        lam = self.l2 if V.ndim == 1 else self.l2[:, None]
+        return factor * (Xb.T @ (cb * XV if V.ndim == 1 else cb[:, None] * XV)) + lam * V
 
 
-class _LinearInTheta:
-    """Shared machinery for models whose loss depends on ``x^T theta`` only."""
+class Model:
+    r"""The interface that every model of the package provides.
 
-    def __init__(self, l2=0.0):
-        self.l2 = check_nonnegative(l2, "l2")
-        self.theta_ = None
+    A model minimises a **sum** objective :math:`R(\theta) = \sum_i L(z_i, \theta) +
+    \frac{\lambda}{2}\lVert\theta\rVert^2` over one flat parameter vector ``theta_``. The
+    influence functions, the solvers and leave-one-out use a model only through these
+    public methods, so a new model slots in by providing them:
 
-    # --- per-model scalar functions of the margin s = x^T theta -------------------------
-    def _check_targets(self, y):  # pragma: no cover - overridden where needed
-        pass
+    ``fit(X, y)``
+        Validate the parameters, minimise :math:`R` and set ``theta_`` (only there).
+    ``loss(X, y, theta=None)``, ``grad(X, y, theta=None)``
+        Per-example losses, shape (n,), and gradients :math:`\nabla_\theta L(z_i,\theta)`,
+        shape (n, p).
+    ``objective(X, y, theta=None)``, ``objective_grad(X, y, theta=None)``
+        :math:`R(\theta)` and :math:`\nabla R(\theta)`, penalty included.
+    ``hessian(X, y, theta=None)``, ``hvp_operator(X, y, theta=None)``
+        :math:`H = \nabla^2 R(\theta)`, and the map :math:`V \mapsto HV` for ``V`` of shape
+        (p,) or (p, k).
+    ``check_targets(y)``
+        Raise ``ValueError`` for labels the model cannot take.
+    ``_minimize(X, y, theta0)``
+        The optimiser behind :meth:`fit` and :meth:`refit`, accurate to rounding.
 
-    # --- helpers ------------------------------------------------------------------------
+    This base class builds :meth:`refit`, :meth:`hvp`, :meth:`with_theta` and
+    :meth:`check_optimality` on top of them.
+    """
+
+    # --- parameters and fitted state ----------------------------------------------------
     @property
-    def n_features_(self):
+    def n_params_(self):
+        """Number of parameters, the length of ``theta_``."""
         check_fitted(self)
         return self.theta_.shape[0]
 
-    def _data(self, X, y, theta):
-        """Validate ``X``, ``y`` and ``theta`` (``None`` means the fitted ``theta_``)."""
-        if theta is None:
-            check_fitted(self)
-            theta = self.theta_
-            X, y = check_Xy(X, y, n_features=theta.shape[0])
-        else:
-            X, y = check_Xy(X, y)
-            theta = check_theta(theta, X.shape[1])
-        self._check_targets(y)
-        return X, y, theta
+    @property
+    def n_features_(self):
+        """Number of columns of ``X`` the model was fitted with."""
+        return self.n_params_
 
-    def with_theta(self, theta):
-        """Return a copy of this model whose ``theta_`` is ``theta`` (for example, from another optimiser)."""
+    def _validate_params(self):
+        """Check the constructor's parameters (called by :meth:`fit`); subclasses extend it."""
+
+    def fit(self, X, y):
+        """Minimise the objective on ``(X, y)`` and set ``theta_``; return ``self``.
+
+        Parameters
+        ----------
+        X : array, shape (n, p)
+        y : array, shape (n,)
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, y = check_Xy(X, y)
+        self.check_targets(y)
+        self.theta_ = self._minimize(X, y, None)
+        return self
+
+    def refit(self, X, y, theta0=None):
+        r"""Minimiser of the objective on ``(X, y)``, without changing this model, shape (p,).
+
+        This is how leave-one-out retrains. The result is accurate to rounding: the
+        optimiser stops only when :math:`\lVert\nabla R\rVert` reaches the rounding floor of
+        :meth:`gradient_floor` (or stops falling there). If ``theta0`` is already optimal to
+        that floor, it is returned unchanged, so a refit that does not move gives exactly
+        the same parameters (and a change in any loss of exactly 0).
+
+        Parameters
+        ----------
+        X : array, shape (n, p)
+        y : array, shape (n,)
+        theta0 : array, shape (p,), optional
+            Starting point (a warm start, usually the full-data :math:`\hat\theta`).
+
+        Returns
+        -------
+        ndarray, shape (p,)
+        """
+        self._validate_params()
+        X, y = check_Xy(X, y)
+        self.check_targets(y)
+        if theta0 is not None:
+            theta0 = check_theta(theta0, X.shape[1]).copy()
+            g = self.objective_grad(X, y, theta0)
+            if np.linalg.norm(g) <= self.gradient_floor(X, y, theta0):
+                return theta0
+        return self._minimize(X, y, theta0)
+
+    def gradient_floor(self, X, y, theta=None):
+        r"""Rounding floor of :math:`\lVert\nabla R(\theta)\rVert`: no optimiser gets below it.
+
+        .. math::
+
+            32\,\varepsilon\,\Bigl(\bigl\lVert \textstyle\sum_i \lvert\nabla L(z_i,\theta)\rvert
+            \bigr\rVert + \lambda\lVert\theta\rVert\Bigr),
+
+        with :math:`\varepsilon` the machine epsilon and :math:`\lvert\cdot\rvert` taken
+        entry by entry: the rounding error of summing the per-example gradients.
+
+        Parameters
+        ----------
+        X, y : arrays
+            The training data.
+        theta : array, shape (p,), optional
+            Defaults to ``theta_``.
+
+        Returns
+        -------
+        float
+        """
+        G = self.grad(X, y, theta)
+        penalty = self.objective_grad(X, y, theta) - G.sum(axis=0)
+        scale = np.linalg.norm(np.abs(G).sum(axis=0)) + np.linalg.norm(penalty)
+        return float(32 * np.finfo(float).eps * scale)
+
+    def check_optimality(self, X, y, rtol=1e-6):
+        r"""Warn if ``theta_`` is not a minimiser of the objective on ``(X, y)``.
+
+        The influence function is a derivative at an optimum, :math:`\nabla R(\hat\theta) = 0`.
+        It warns with :class:`~influence_demo.exceptions.NotAtOptimumWarning` when
+        :math:`\lVert\nabla R(\hat\theta)\rVert > \text{rtol}\cdot
+        \bigl(\sum_i\lVert\nabla L(z_i,\hat\theta)\rVert + \lambda\lVert\hat\theta\rVert\bigr)`.
+
+        Parameters
+        ----------
+        X, y : arrays
+            The training data.
+        rtol : float, default 1e-6
+            Tolerance relative to the scale of the gradients.
+
+        Returns
+        -------
+        float
+            The relative gradient norm.
+        """
+        check_fitted(self)
+        G = self.grad(X, y)
+        g = self.objective_grad(X, y)
+        scale = np.linalg.norm(G, axis=1).sum() + np.linalg.norm(g - G.sum(axis=0))
+        rel = float(np.linalg.norm(g) / scale) if scale > 0 else 0.0
+        if rel > rtol:
+            warnings.warn(
+                f"theta_ is not at an optimum of the objective on these data: "
+                f"||grad R(theta)|| is {rel:.1e} of the gradients' scale (rtol = {rtol:.0e}). "
+                "The influence function is defined only at a minimiser: refit the model "
+                "(fit, or refit(X, y, theta0=theta_)) and check that l2 and the data are "
+                "those it was trained with.",
+                NotAtOptimumWarning,
+                stacklevel=3,
+            )
+        return rel
+
+    def with_theta(self, theta, X=None, y=None):
+        """Return a copy of this model whose ``theta_`` is ``theta`` (for example, from another optimiser).
+
+        Parameters
+        ----------
+        theta : array, shape (p,)
+            The parameters.
+        X, y : arrays, optional
+            The training data; when given, :meth:`check_optimality` warns if ``theta`` is
+            not a minimiser of the objective on them.
+
+        Returns
+        -------
+        Model
+        """
         theta = np.asarray(theta, dtype=float)
         if theta.ndim != 1:
             raise ValueError(f"theta must be 1-D; got shape {theta.shape}")
+        self._validate_params()
         model = copy.copy(self)
         model.theta_ = check_theta(theta, theta.shape[0]).copy()
+        if X is not None and y is not None:
+            model.check_optimality(X, y)
         return model
-
-    # --- the public derivative interface -----------------------------------------------
-    def loss(self, X, y, theta=None):
-        """Per-example losses :math:`L(z_i, \\theta)`, shape (n,)."""
-        X, y, theta = self._data(X, y, theta)
-        return self._loss(X @ theta, y)
-
-    def objective(self, X, y, theta=None):
-        r"""Training objective :math:`R(\theta) = \sum_i L(z_i,\theta) + \frac{\lambda}{2}\lVert\theta\rVert^2`."""
-        X, y, theta = self._data(X, y, theta)
-        return float(self._loss(X @ theta, y).sum() + 0.5 * self.l2 * theta @ theta)
-
-    def grad(self, X, y, theta=None):
-        r"""Per-example gradients :math:`\nabla_\theta L(z_i, \theta) = \ell'(s_i) x_i`, shape (n, p).
-
-        The penalty is not included (it belongs to :math:`R`, not to any one point).
-        """
-        X, y, theta = self._data(X, y, theta)
-        return self._dloss(X @ theta, y)[:, None] * X
-
-    def hessian(self, X, y, theta=None):
-        r"""Hessian of the objective, :math:`H = X^\top \operatorname{diag}(\ell''(s)) X + \lambda I`, shape (p, p)."""
-        X, y, theta = self._data(X, y, theta)
-        c = self._d2loss(X @ theta, y)
-        H = X.T @ (c[:, None] * X)
-        H[np.diag_indices_from(H)] += self.l2
-        return H
 
     def hvp(self, V, X, y, theta=None):
         r"""Hessian-vector product :math:`H V` without forming :math:`H`.
 
-        Computed as :math:`X^\top(\ell''(s) \odot (X V)) + \lambda V`, which costs
-        :math:`O(npk)` for ``V`` of shape (p, k) instead of the :math:`O(np^2)` of building ``H``.
-
         Parameters
         ----------
         V : array, shape (p,) or (p, k)
-        X, y : training data the Hessian is taken over.
-        theta : array, shape (p,), optional. Defaults to ``theta_``.
+            The vectors to multiply.
+        X, y : arrays
+            Training data the Hessian is taken over.
+        theta : array, shape (p,), optional
+            Defaults to ``theta_``.
+
+        Returns
+        -------
+        ndarray, the shape of ``V``
 
         Examples
         --------
@@ -177,22 +323,208 @@ class _LinearInTheta:
         check_finite(V, "V")
         return self.hvp_operator(X, y, theta)(V)
 
+    def check_targets(self, y):
+        """Raise ``ValueError`` for labels the model cannot take (any finite value by default).
+
+        Parameters
+        ----------
+        y : ndarray, shape (n,)
+        """
+
+
+class _LinearInTheta(Model):
+    """Shared machinery for models whose loss depends on ``x^T theta`` only."""
+
+    def __init__(self, l2=0.0, unpenalized=None):
+        self.l2 = l2
+        self.unpenalized = unpenalized
+
+    def _validate_params(self):
+        check_nonnegative(self.l2, "l2")
+        if self.unpenalized is not None:
+            idx = np.asarray(self.unpenalized)
+            if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+                raise ValueError(
+                    "unpenalized must be a sequence of coordinate indices (for example [-1] "
+                    f"for an intercept appended by add_intercept); got {self.unpenalized!r}"
+                )
+
+    def _penalty_vector(self, p):
+        """The diagonal of the penalty, ``l2`` except 0 at the unpenalised coordinates."""
+        lam = np.full(p, float(self.l2))
+        if self.unpenalized is not None:
+            idx = np.asarray(self.unpenalized)
+            if np.any((idx < -p) | (idx >= p)):
+                raise ValueError(f"unpenalized indices {idx.tolist()} out of range for {p} parameters")
+            lam[idx] = 0.0
+        return lam
+
+    def _penalty_grad(self, theta):
+        return self._penalty_vector(theta.shape[0]) * theta
+
+    # --- helpers ------------------------------------------------------------------------
+    def _data(self, X, y, theta):
+        """Validate ``X``, ``y`` and ``theta`` (``None`` means the fitted ``theta_``)."""
+        self._validate_params()
+        if theta is None:
+            check_fitted(self)
+            theta = self.theta_
+            X, y = check_Xy(X, y, n_features=theta.shape[0])
+        else:
+            X, y = check_Xy(X, y)
+            theta = check_theta(theta, X.shape[1])
+        self.check_targets(y)
+        return X, y, theta
+
+    # --- the public derivative interface -----------------------------------------------
+    def loss(self, X, y, theta=None):
+        r"""Per-example losses :math:`L(z_i, \theta)`, shape (n,).
+
+        Parameters
+        ----------
+        X, y : arrays
+            The examples.
+        theta : array, shape (p,), optional
+            Defaults to ``theta_``.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+        """
+        X, y, theta = self._data(X, y, theta)
+        return self._loss(X @ theta, y)
+
+    def objective(self, X, y, theta=None):
+        r"""Training objective :math:`R(\theta) = \sum_i L(z_i,\theta) + \frac{\lambda}{2}\lVert\theta\rVert^2`.
+
+        Unpenalised coordinates (``unpenalized``) are left out of the penalty.
+
+        Parameters
+        ----------
+        X, y : arrays
+            The training data.
+        theta : array, shape (p,), optional
+            Defaults to ``theta_``.
+
+        Returns
+        -------
+        float
+        """
+        X, y, theta = self._data(X, y, theta)
+        return self._objective(X, y, theta)
+
+    def _objective(self, X, y, theta):
+        return float(self._loss(X @ theta, y).sum() + 0.5 * theta @ self._penalty_grad(theta))
+
+    def objective_grad(self, X, y, theta=None):
+        r""":math:`\nabla R(\theta) = \sum_i \nabla L(z_i,\theta) + \lambda\theta`, shape (p,).
+
+        Parameters
+        ----------
+        X, y : arrays
+            The training data.
+        theta : array, shape (p,), optional
+            Defaults to ``theta_``.
+
+        Returns
+        -------
+        ndarray, shape (p,)
+        """
+        X, y, theta = self._data(X, y, theta)
+        return X.T @ self._dloss(X @ theta, y) + self._penalty_grad(theta)
+
+    def grad(self, X, y, theta=None):
+        r"""Per-example gradients :math:`\nabla_\theta L(z_i, \theta) = \ell'(s_i) x_i`, shape (n, p).
+
+        The penalty is not included (it belongs to :math:`R`, not to any one point).
+
+        Parameters
+        ----------
+        X, y : arrays
+            The examples.
+        theta : array, shape (p,), optional
+            Defaults to ``theta_``.
+
+        Returns
+        -------
+        ndarray, shape (n, p)
+        """
+        X, y, theta = self._data(X, y, theta)
+        return self._dloss(X @ theta, y)[:, None] * X
+
+    def hessian(self, X, y, theta=None):
+        r"""Hessian of the objective, :math:`H = X^\top \operatorname{diag}(\ell''(s)) X + \lambda I`, shape (p, p).
+
+        Parameters
+        ----------
+        X, y : arrays
+            The training data.
+        theta : array, shape (p,), optional
+            Defaults to ``theta_``.
+
+        Returns
+        -------
+        ndarray, shape (p, p)
+        """
+        X, y, theta = self._data(X, y, theta)
+        return self._hessian(X, y, theta)
+
+    def _hessian(self, X, y, theta):
+        c = self._d2loss(X @ theta, y)
+        H = X.T @ (c[:, None] * X)
+        H[np.diag_indices_from(H)] += self._penalty_vector(X.shape[1])
+        return H
+
     def hvp_operator(self, X, y, theta=None):
         r"""Return a :class:`HessianOperator`, the map :math:`V \mapsto HV`, validated once.
 
         Iterative solvers call it many times; the data are checked and the curvatures
-        :math:`\ell''(s_i)` computed only once.
+        :math:`\ell''(s_i)` computed only once. Computing :math:`HV` as
+        :math:`X^\top(\ell''(s) \odot (X V)) + \lambda V` costs :math:`O(npk)` for ``V`` of
+        shape (p, k) instead of the :math:`O(np^2)` of building ``H``.
+
+        Parameters
+        ----------
+        X, y : arrays
+            The training data.
+        theta : array, shape (p,), optional
+            Defaults to ``theta_``.
+
+        Returns
+        -------
+        HessianOperator
         """
         X, y, theta = self._data(X, y, theta)
-        return HessianOperator(X, self._d2loss(X @ theta, y), self.l2)
+        return HessianOperator(X, self._d2loss(X @ theta, y), self._penalty_vector(X.shape[1]))
 
     def curvature(self, X, y, theta=None):
-        r"""Per-example curvature :math:`\ell''(s_i)`, so that :math:`\nabla^2 L(z_i) = \ell''(s_i) x_i x_i^\top`."""
+        r"""Per-example curvature :math:`\ell''(s_i)`, so that :math:`\nabla^2 L(z_i) = \ell''(s_i) x_i x_i^\top`.
+
+        Parameters
+        ----------
+        X, y : arrays
+            The examples.
+        theta : array, shape (p,), optional
+            Defaults to ``theta_``.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+        """
         X, y, theta = self._data(X, y, theta)
         return self._d2loss(X @ theta, y)
 
     def margins(self, X):
-        r"""Margins :math:`s_i = x_i^\top\hat\theta` of the rows of ``X``, shape (n,)."""
+        r"""Margins :math:`s_i = x_i^\top\hat\theta` of the rows of ``X``, shape (n,).
+
+        Parameters
+        ----------
+        X : array, shape (n, p)
+
+        Returns
+        -------
+        ndarray, shape (n,)
+        """
         check_fitted(self)
         X = as_matrix(X)
         if X.shape[1] != self.theta_.shape[0]:
@@ -202,11 +534,21 @@ class _LinearInTheta:
         return X @ self.theta_
 
     def predict(self, X):
-        """Predictions for the rows of ``X``."""
+        """Predictions for the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array, shape (n, p)
+
+        Returns
+        -------
+        ndarray, shape (n,)
+        """
         return self._predict(self.margins(X))
 
     def __repr__(self):
-        return f"{type(self).__name__}(l2={self.l2!r})"
+        extra = "" if self.unpenalized is None else f", unpenalized={self.unpenalized!r}"
+        return f"{type(self).__name__}(l2={self.l2!r}{extra})"
 
 
 class LinearRegression(_LinearInTheta):
@@ -223,6 +565,9 @@ class LinearRegression(_LinearInTheta):
     ----------
     l2 : float, default 0
         Penalty :math:`\lambda \ge 0` in :math:`R(\theta)`.
+    unpenalized : sequence of int, optional
+        Coordinates left out of the penalty (``[-1]`` for the intercept column that
+        :func:`add_intercept` appends, as scikit-learn's ``Ridge`` does).
 
     Examples
     --------
@@ -245,21 +590,27 @@ class LinearRegression(_LinearInTheta):
         return s
 
     def fit(self, X, y):
-        r"""Solve the normal equations :math:`(2X^\top X + \lambda I)\theta = 2X^\top y` by Cholesky.
+        r"""Solve the normal equations :math:`(2X^\top X + \Lambda)\theta = 2X^\top y` by Cholesky.
+
+        Parameters
+        ----------
+        X : array, shape (n, p)
+        y : array, shape (n,)
+
+        Returns
+        -------
+        self
 
         Raises
         ------
         NotPositiveDefiniteError
             If :math:`X^\top X` is singular (collinear columns) and ``l2 == 0``.
         """
-        X, y = check_Xy(X, y)
-        A = 2.0 * (X.T @ X)
-        A[np.diag_indices_from(A)] += self.l2
-        self.theta_ = Cholesky(A, "Hessian 2 X^T X + l2 I").solve(2.0 * (X.T @ y))
-        return self
+        return super().fit(X, y)
 
-    def _refit(self, X, y, theta0):
-        return LinearRegression(self.l2).fit(X, y).theta_
+    def _minimize(self, X, y, theta0):
+        A = self._hessian(X, y, np.zeros(X.shape[1]))
+        return Cholesky(A, "Hessian 2 X^T X + l2 I").solve(2.0 * (X.T @ y))
 
 
 class LogisticRegression(_LinearInTheta):
@@ -280,9 +631,13 @@ class LogisticRegression(_LinearInTheta):
         maximum-likelihood estimate does not exist; :meth:`fit` then raises
         :class:`~influence_demo.exceptions.SeparableDataError`.
     tol : float, default 1e-10
-        Stop when :math:`\lVert\nabla R(\theta)\rVert_2 \le` ``tol``.
+        Stop when :math:`\lVert\nabla R(\theta)\rVert_2 \le` ``tol``, after polishing to the
+        rounding floor (:meth:`~Model.gradient_floor`) with at most a few more full steps.
     max_iter : int, default 100
         Newton iterations before a :class:`~influence_demo.exceptions.ConvergenceWarning`.
+    unpenalized : sequence of int, optional
+        Coordinates left out of the penalty (``[-1]`` for the intercept column that
+        :func:`add_intercept` appends, as scikit-learn does).
 
     Examples
     --------
@@ -295,17 +650,29 @@ class LogisticRegression(_LinearInTheta):
     True
     """
 
-    def __init__(self, l2=0.0, tol=1e-10, max_iter=100):
-        super().__init__(l2)
-        self.tol = check_nonnegative(tol, "tol")
-        self.max_iter = int(max_iter)
-        if self.max_iter < 1:
-            raise ValueError(f"max_iter must be >= 1; got {max_iter}")
+    def __init__(self, l2=0.0, tol=1e-10, max_iter=100, unpenalized=None):
+        super().__init__(l2, unpenalized)
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def _validate_params(self):
+        super()._validate_params()
+        check_nonnegative(self.tol, "tol")
+        if int(self.max_iter) != self.max_iter or self.max_iter < 1:
+            raise ValueError(f"max_iter must be >= 1; got {self.max_iter}")
 
     def __repr__(self):
-        return f"LogisticRegression(l2={self.l2!r}, tol={self.tol!r}, max_iter={self.max_iter!r})"
+        extra = "" if self.unpenalized is None else f", unpenalized={self.unpenalized!r}"
+        return (f"LogisticRegression(l2={self.l2!r}, tol={self.tol!r}, "
+                f"max_iter={self.max_iter!r}{extra})")
 
-    def _check_targets(self, y):
+    def check_targets(self, y):
+        """Raise ``ValueError`` unless every label is 0 or 1.
+
+        Parameters
+        ----------
+        y : ndarray, shape (n,)
+        """
         check_binary(y)
 
     def _loss(self, s, y):
@@ -324,20 +691,25 @@ class LogisticRegression(_LinearInTheta):
         return (s > 0).astype(int)
 
     def predict_proba(self, X):
-        r"""Probabilities :math:`P(y = 1 \mid x) = \sigma(x^\top\hat\theta)`, shape (n,)."""
-        return sigmoid(self.margins(X))
+        r"""Probabilities :math:`P(y = 1 \mid x) = \sigma(x^\top\hat\theta)`, shape (n,).
 
-    def objective_grad(self, X, y, theta=None):
-        r""":math:`\nabla R(\theta) = \sum_i \nabla L(z_i,\theta) + \lambda\theta`, shape (p,)."""
-        X, y, theta = self._data(X, y, theta)
-        return X.T @ self._dloss(X @ theta, y) + self.l2 * theta
+        Parameters
+        ----------
+        X : array, shape (n, p)
+
+        Returns
+        -------
+        ndarray, shape (n,)
+        """
+        return sigmoid(self.margins(X))
 
     def fit(self, X, y, theta0=None):
         r"""Minimise :math:`R(\theta)` by Newton's method with backtracking.
 
         Each step solves :math:`H\,\Delta = \nabla R(\theta)` by Cholesky and halves the
         step until :math:`R` does not increase. Iteration stops when
-        :math:`\lVert\nabla R\rVert_2 \le` ``tol``.
+        :math:`\lVert\nabla R\rVert_2 \le` ``tol``; then up to three more full steps polish
+        the gradient towards the rounding floor while they still shrink it.
 
         Parameters
         ----------
@@ -345,6 +717,10 @@ class LogisticRegression(_LinearInTheta):
         y : array, shape (n,), labels in {0, 1}
         theta0 : array, shape (p,), optional
             Starting point (a warm start); zeros by default.
+
+        Returns
+        -------
+        self
 
         Raises
         ------
@@ -357,30 +733,55 @@ class LogisticRegression(_LinearInTheta):
         ConvergenceWarning
             If ``max_iter`` steps do not reach ``tol``; the warning names the gradient norm.
         """
+        self._validate_params()
         X, y = check_Xy(X, y)
-        check_binary(y)
+        self.check_targets(y)
+        self.theta_, self.n_iter_, self.grad_norm_ = self._newton(X, y, theta0, self.tol)
+        return self
+
+    def _minimize(self, X, y, theta0):
+        return self._newton(X, y, theta0, 0.0)[0]
+
+    def _newton(self, X, y, theta0, tol):
         p = X.shape[1]
         theta = np.zeros(p) if theta0 is None else check_theta(theta0, p).copy()
+        lam = self._penalty_vector(p)
         sign = 2.0 * y - 1.0
-        R = self._R(X, y, theta)
-        gnorm = np.inf
-        for it in range(self.max_iter + 1):
+        abs_X = np.abs(X)
+        eps32 = 32 * np.finfo(float).eps
+        R = self._objective(X, y, theta)
+        polish = 0
+        max_iter = int(self.max_iter)
+        for it in range(max_iter + 1):
             s = X @ theta
-            if self.l2 == 0 and _separates(sign * s):
+            if not np.any(lam > 0) and _separates(sign * s):
                 raise SeparableDataError(
                     "The classes are linearly separable (theta = "
                     f"{np.array2string(theta, precision=3)} puts every training point on its "
                     "own class's side, or on the boundary), so with l2 = 0 the logistic loss "
                     "has no minimum and theta would grow without bound. Use an L2 penalty (l2 > 0)."
                 )
-            g = X.T @ self._dloss(s, y) + self.l2 * theta
+            dl = self._dloss(s, y)
+            g = X.T @ dl + lam * theta
             gnorm = float(np.linalg.norm(g))
-            if gnorm <= self.tol or it == self.max_iter:
+            # the rounding floor of gradient_floor, from the pieces at hand
+            floor = eps32 * (np.linalg.norm(abs_X.T @ np.abs(dl)) + np.linalg.norm(lam * theta))
+            if gnorm <= floor:
                 break
-            c = self._d2loss(s, y)
-            H = X.T @ (c[:, None] * X)
-            H[np.diag_indices_from(H)] += self.l2
-            step = Cholesky(H, "Hessian in Newton's method").solve(g)
+            if gnorm <= max(tol, 1e3 * floor):
+                # Polish: Newton converges quadratically, so a full step from here reaches the
+                # rounding floor; keep a step only while it shrinks the gradient.
+                if polish == 3 or it == max_iter:
+                    break
+                cand = theta - self._newton_step(X, s, y, lam, g)
+                g_new = X.T @ self._dloss(X @ cand, y) + lam * cand
+                if np.linalg.norm(g_new) >= gnorm:
+                    break
+                theta, R, polish = cand, self._objective(X, y, cand), polish + 1
+                continue
+            if it == max_iter:
+                break
+            step = self._newton_step(X, s, y, lam, g)
             # Backtrack until R does not increase. Near the optimum the decrease of a
             # Newton step, g @ step / 2, falls below the rounding error of R itself; the
             # full step is then accepted if it shrinks the gradient, so Newton's quadratic
@@ -389,33 +790,30 @@ class LogisticRegression(_LinearInTheta):
             t = 1.0
             while True:
                 cand = theta - t * step
-                R_new = self._R(X, y, cand)
+                R_new = self._objective(X, y, cand)
                 if R_new <= R + rounding or t < 1e-12:
                     break
                 if t == 1.0 and 0.5 * (g @ step) <= rounding:
-                    g_new = X.T @ self._dloss(X @ cand, y) + self.l2 * cand
+                    g_new = X.T @ self._dloss(X @ cand, y) + lam * cand
                     if np.linalg.norm(g_new) < gnorm:
                         break
                 t *= 0.5
             theta, R = cand, R_new
-        self.theta_ = theta
-        self.n_iter_ = it
-        self.grad_norm_ = gnorm
-        if gnorm > self.tol:
+        if gnorm > max(tol, 1e3 * floor):
             hint = " The data may be (nearly) separable; use l2 > 0." if self.l2 == 0 else ""
             warnings.warn(
                 f"Newton's method stopped after {it} iterations with gradient norm "
-                f"{gnorm:.3e} > tol = {self.tol:.1e}.{hint}",
+                f"{gnorm:.3e} > tol = {max(tol, floor):.1e}.{hint}",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        return self
+        return theta, it, gnorm
 
-    def _R(self, X, y, theta):
-        return float(self._loss(X @ theta, y).sum() + 0.5 * self.l2 * theta @ theta)
-
-    def _refit(self, X, y, theta0):
-        return LogisticRegression(self.l2, self.tol, self.max_iter).fit(X, y, theta0=theta0).theta_
+    def _newton_step(self, X, s, y, lam, g):
+        c = self._d2loss(s, y)
+        H = X.T @ (c[:, None] * X)
+        H[np.diag_indices_from(H)] += lam
+        return Cholesky(H, "Hessian in Newton's method").solve(g)
 
 
 def _separates(margins):
@@ -463,7 +861,7 @@ def gradient_descent(model, X, y, lr=0.1, n_steps=2000, theta0=None, record=None
     array([  6.8725, -10.0661])
     """
     X, y = check_Xy(X, y)
-    model._check_targets(y)
+    model.check_targets(y)
     if not lr > 0:
         raise ValueError(f"lr must be > 0; got {lr}")
     theta = np.zeros(X.shape[1]) if theta0 is None else check_theta(theta0, X.shape[1]).copy()
@@ -476,7 +874,7 @@ def gradient_descent(model, X, y, lr=0.1, n_steps=2000, theta0=None, record=None
             path[step] = theta.copy()
         if step == n_steps:
             break
-        g = X.T @ model._dloss(X @ theta, y) + model.l2 * theta
+        g = X.T @ model._dloss(X @ theta, y) + model._penalty_grad(theta)
         theta = theta - lr * g
     if record is None:
         return theta

@@ -153,10 +153,11 @@ def test_non_finite_V(bad, data, fitted):
 
 
 def test_non_finite_penalties_and_tolerances():
+    X, y = np.eye(2), np.array([0.0, 1.0])
     with pytest.raises(ValueError, match="l2 must be a finite number >= 0; got nan"):
-        LinearRegression(l2=np.nan)
+        LinearRegression(l2=np.nan).fit(X, y)
     with pytest.raises(ValueError, match="tol must be a finite number >= 0; got inf"):
-        LogisticRegression(tol=np.inf)
+        LogisticRegression(tol=np.inf).fit(X, y)
 
 
 # --- labels, penalties, methods ------------------------------------------------------------
@@ -185,7 +186,7 @@ def test_negative_l2(ls_data):
     X, y = ls_data
     for Model in (LinearRegression, LogisticRegression):
         with pytest.raises(ValueError, match="l2 must be a finite number >= 0; got -0.5"):
-            Model(l2=-0.5)
+            Model(l2=-0.5).fit(X, (y > 0).astype(float))
     with pytest.raises(ValueError, match="l2 must be a finite number >= 0; got -1.0"):
         leverage(X, l2=-1)
     with pytest.raises(ValueError, match="l2 must be a finite number >= 0"):
@@ -248,7 +249,7 @@ def test_solver_options_are_checked(data, fitted):
     with pytest.raises(ValueError, match=r"B must have shape \(p,\) or \(p, k\); got \(\)"):
         cg(lambda P: P, 1.0)
     with pytest.raises(ValueError, match="max_iter must be >= 1; got 0"):
-        LogisticRegression(max_iter=0)
+        LogisticRegression(max_iter=0).fit(X, y)
     with pytest.raises(ValueError, match="lr must be > 0; got 0"):
         gradient_descent(LinearRegression(), X, y, lr=0)
     with pytest.raises(ValueError, match=r"record must lie in \[0, n_steps=10\]"):
@@ -333,6 +334,7 @@ def collinear():
     return X, rng.normal(size=10)
 
 
+@pytest.mark.filterwarnings("ignore::influence_demo.NotAtOptimumWarning")
 def test_singular_hessian_says_add_damping_or_l2(collinear):
     X, y = collinear
     with pytest.raises(NotPositiveDefiniteError, match=r"numerically singular.*Add damping \(damping > 0\) or an L2 penalty"):
@@ -351,6 +353,7 @@ def test_singular_hessian_says_add_damping_or_l2(collinear):
         LogisticRegression().fit(X, (y > 0).astype(float))
 
 
+@pytest.mark.filterwarnings("ignore::influence_demo.NotAtOptimumWarning")
 def test_damping_or_l2_fixes_a_singular_hessian(collinear):
     X, y = collinear
     model = LinearRegression().with_theta(np.zeros(3))

@@ -193,3 +193,92 @@ def test_logistic_loo_uses_the_models_settings():
     for i in range(len(y)):
         keep = np.arange(len(y)) != i
         np.testing.assert_allclose(thetas[i], LogisticRegression(l2=2.0).fit(X[keep], y[keep]).theta_, rtol=1e-9)
+
+
+# --- the ground truth is as accurate as it is printed -----------------------------------------
+
+
+def longdouble_refit(X, y, l2, theta0, steps=8):
+    """Newton's method with the gradient summed in extended precision (iterative refinement).
+
+    The step is solved in float64, but the gradient, and so the fixed point, is computed
+    in np.longdouble: the result is accurate far below the float64 rounding floor.
+    """
+    Xl, yl = X.astype(np.longdouble), y.astype(np.longdouble)
+    theta = theta0.astype(np.longdouble)
+    for _ in range(steps):
+        s = Xl @ theta
+        p = 1 / (1 + np.exp(-s))
+        g = Xl.T @ (p - yl) + l2 * theta
+        c = np.asarray(p * (1 - p), dtype=float)
+        H = X.T @ (c[:, None] * X) + l2 * np.eye(X.shape[1])
+        theta = theta - np.linalg.solve(H, np.asarray(g, dtype=float)).astype(np.longdouble)
+    return np.asarray(theta, dtype=float)
+
+
+def test_refits_at_a_small_penalty_match_refits_converged_much_further():
+    """At l2 = 1e-5 with nearly collinear features, H has eigenvalues near 1e-5: a refit that
+    stops at ||grad R|| = 1e-10 can be off by 1e-5 in theta. loo_params refits to the
+    rounding floor, and agrees with extended-precision refits to about 1e-10."""
+    rng = np.random.default_rng(3)
+    n, l2 = 60, 1e-5
+    Z = rng.normal(size=(n, 3))
+    X = np.column_stack([Z, Z[:, 0] + 1e-3 * rng.normal(size=n), np.ones(n)])
+    y = (rng.random(n) < 1 / (1 + np.exp(-Z[:, 0] + Z[:, 1]))).astype(float)
+    model = LogisticRegression(l2=l2).fit(X, y)
+    model = model.with_theta(longdouble_refit(X, y, l2, model.theta_))
+    idx = [0, 7, 19, 33]
+    thetas = loo_params(model, X, y, indices=idx)
+    for k, i in enumerate(idx):
+        keep = np.arange(n) != i
+        reference = longdouble_refit(X[keep], y[keep], l2, model.theta_)
+        np.testing.assert_allclose(thetas[k], reference, rtol=0, atol=1e-9 * np.abs(reference).max())
+        # the removal effect is resolved: it is far larger than the refit's error
+        assert np.abs(reference - model.theta_).max() > 1e-4 * np.abs(reference).max()
+    H = model.hessian(X, y)
+    assert np.linalg.eigvalsh(H)[0] < 1e-3  # ill-conditioned, as claimed
+
+
+def test_a_refit_that_does_not_move_gives_exactly_zero():
+    """A point whose gradient is below the rounding floor leaves theta_hat unchanged, exactly."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=40), np.ones(40)])
+    y = (X[:, 0] + rng.normal(size=40) > 0).astype(float)
+    X[0] = [60.0, 1.0]  # so confidently right that its gradient, ~e^{-60}, is below rounding
+    y[0] = 1.0
+    model = LogisticRegression(l2=0.1).fit(X, y)
+    assert np.linalg.norm(model.grad(X[:1], y[:1])) < 1e-20
+    thetas = loo_params(model, X, y, indices=[0, 1])
+    np.testing.assert_array_equal(thetas[0], model.theta_)
+    assert not np.array_equal(thetas[1], model.theta_)
+    change = loo_loss_change(model, X, y, X[5:9], y[5:9], indices=[0, 1])
+    assert np.all(change[:, 0] == 0.0) and np.all(change[:, 1] != 0.0)
+
+
+def test_loo_on_chosen_indices_equals_the_full_run(l2_logistic_problem):
+    model, X, y, X_test, y_test = l2_logistic_problem
+    full = loo_params(model, X, y)
+    idx = [4, 0, -1, 4]
+    np.testing.assert_array_equal(loo_params(model, X, y, indices=idx), full[[4, 0, -1, 4]])
+    np.testing.assert_array_equal(
+        loo_loss_change(model, X, y, X_test, y_test, indices=idx),
+        loo_loss_change(model, X, y, X_test, y_test, loo_thetas=full)[:, [4, 0, -1, 4]],
+    )
+    assert loo_params(model, X, y, indices=[]).shape == (0, X.shape[1])
+
+
+def test_loo_indices_are_checked(l2_logistic_problem):
+    model, X, y, _, _ = l2_logistic_problem
+    n = X.shape[0]
+    with pytest.raises(ValueError, match=rf"indices must lie in \[-{n}, {n}\) for {n} training points"):
+        loo_params(model, X, y, indices=[n])
+    with pytest.raises(ValueError, match="indices must be a 1-D sequence of integers"):
+        loo_params(model, X, y, indices=[0.5])
+
+
+def test_loo_progress_bar_shows_only_when_asked(l2_logistic_problem, capsys):
+    model, X, y, _, _ = l2_logistic_problem
+    loo_params(model, X, y, indices=[0, 1])
+    assert capsys.readouterr().err == ""
+    loo_params(model, X, y, indices=[0, 1], progress=True)
+    assert "leave-one-out refits" in capsys.readouterr().err

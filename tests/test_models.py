@@ -264,7 +264,7 @@ def test_with_theta_returns_a_fitted_copy():
     model = LogisticRegression(l2=0.3, tol=1e-8, max_iter=7)
     theta = np.array([1.0, -2.0])
     fitted = model.with_theta(theta)
-    assert fitted is not model and model.theta_ is None
+    assert fitted is not model and not hasattr(model, "theta_")
     np.testing.assert_array_equal(fitted.theta_, theta)
     theta[0] = 99.0  # the copy does not alias the caller's array
     assert fitted.theta_[0] == 1.0
@@ -295,3 +295,87 @@ def test_gradient_descent_linear_regression_and_record(ls_data):
     np.testing.assert_array_equal(path[0], np.zeros(3))
     np.testing.assert_allclose(path[1], 0.01 * 2 * X.T @ y, rtol=1e-14)  # one step from zero
     np.testing.assert_array_equal(path[2], theta)
+
+
+# --- the public model interface ----------------------------------------------------------------
+
+
+def test_parameters_are_validated_in_fit_and_no_fitted_state_before():
+    model = LogisticRegression(l2=-1.0)  # constructing never raises, as in scikit-learn
+    assert not hasattr(model, "theta_")
+    with pytest.raises(ValueError, match="l2 must be a finite number >= 0; got -1.0"):
+        model.fit(np.eye(2), np.array([0.0, 1.0]))
+    assert not hasattr(model, "theta_")
+
+
+def test_not_fitted_error_is_a_value_and_attribute_error(logistic_data):
+    from influence_demo import NotFittedError, influence_loss
+
+    X, y = logistic_data
+    assert issubclass(NotFittedError, ValueError) and issubclass(NotFittedError, AttributeError)
+    with pytest.raises(NotFittedError, match="This LogisticRegression is not fitted yet"):
+        influence_loss(LogisticRegression(), X, y, X, y)
+
+
+def test_a_foreign_model_is_named_not_called_unfitted(logistic_data):
+    from influence_demo import influence_loss
+
+    class Estimator:
+        coef_ = np.zeros(3)
+
+    X, y = logistic_data
+    with pytest.raises(TypeError, match=r"Estimator is not an influence_demo model: it lacks grad, hessian"):
+        influence_loss(Estimator(), X, y, X, y)
+
+
+@pytest.mark.parametrize("Model", [LinearRegression, LogisticRegression])
+def test_unpenalized_coordinates_leave_the_penalty(Model, logistic_data):
+    X, y = logistic_data
+    X = add_intercept(X)
+    model = Model(l2=2.0, unpenalized=[-1]).fit(X, y)
+    theta = model.theta_
+    lam = np.array([2.0] * (X.shape[1] - 1) + [0.0])
+    assert model.objective(X, y) == pytest.approx(model.loss(X, y).sum() + 0.5 * lam @ theta**2, rel=1e-14)
+    np.testing.assert_allclose(model.objective_grad(X, y), model.grad(X, y).sum(0) + lam * theta, atol=1e-12)
+    np.testing.assert_allclose(model.objective_grad(X, y), 0, atol=1e-9)
+    H = model.hessian(X, y)
+    np.testing.assert_allclose(model.hvp(np.eye(X.shape[1]), X, y), H, rtol=1e-13, atol=1e-13)
+    # the Hessian is the derivative of the objective's gradient (central differences)
+    eps = 1e-6
+    fd = np.column_stack([
+        (model.objective_grad(X, y, theta + eps * e) - model.objective_grad(X, y, theta - eps * e)) / (2 * eps)
+        for e in np.eye(X.shape[1])
+    ])
+    np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-6)
+
+
+def test_unpenalized_indices_are_checked(logistic_data):
+    X, y = logistic_data
+    with pytest.raises(ValueError, match="unpenalized must be a sequence of coordinate indices"):
+        LogisticRegression(l2=1.0, unpenalized="intercept").fit(X, y)
+    with pytest.raises(ValueError, match=r"unpenalized indices \[5\] out of range for 4 parameters"):
+        LogisticRegression(l2=1.0, unpenalized=[5]).fit(X, y)
+
+
+def test_with_theta_and_influence_warn_away_from_an_optimum(logistic_data):
+    from influence_demo import NotAtOptimumWarning, influence_params
+
+    X, y = logistic_data
+    model = LogisticRegression(l2=1.0).fit(X, y)
+    msg = r"theta_ is not at an optimum of the objective on these data: \|\|grad R\(theta\)\|\| is .* refit the model"
+    with pytest.warns(NotAtOptimumWarning, match=msg):
+        model.with_theta(model.theta_ + 0.1, X, y)
+    wrong_l2 = LogisticRegression(l2=10.0).with_theta(model.theta_)
+    with pytest.warns(NotAtOptimumWarning, match=msg):
+        influence_params(wrong_l2, X, y)
+    assert model.check_optimality(X, y) < 1e-12  # the fitted model is at its optimum
+
+
+def test_refit_does_not_change_the_model(logistic_data):
+    X, y = logistic_data
+    model = LogisticRegression(l2=1.0).fit(X, y)
+    before = model.theta_.copy()
+    theta = model.refit(X[1:], y[1:], theta0=model.theta_)
+    np.testing.assert_array_equal(model.theta_, before)
+    np.testing.assert_allclose(theta, LogisticRegression(l2=1.0).fit(X[1:], y[1:]).theta_, atol=1e-12)
+    assert np.linalg.norm(model.objective_grad(X[1:], y[1:], theta)) <= model.gradient_floor(X[1:], y[1:], theta) * 1e3
