@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: install test test-package test-notebooks test-browser book bench lab execute sync clean
+.PHONY: install test test-package test-notebooks test-browser book bench lint lab execute sync clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ book: $(STAMP)
 ## make bench: the benchmark table of the package issue
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+## make lint: ruff over every Python file (settings in pyproject.toml), then numpydoc
+## validation of every public name of the package (tools/check_docstrings.py); both run,
+## and the target fails if either finds a problem
+lint: $(STAMP)
+	$(BIN)/ruff check .; status=$$?; $(BIN)/python tools/check_docstrings.py && exit $$status
 
 ## make lab: open the chapters in JupyterLab
 lab: $(STAMP)

@@ -64,15 +64,16 @@ def main(argv=None):
     r = compare_influence_loss(**s, l2=L2, repeats=reps)
     print(f"1. influence_loss(method='direct'), n = {r['n']:,} train, m = {r['m']:,} test, "
           f"p = {r['p']}  ->  ({r['m']:,} x {r['n']:,}) matrix")
-    print(f"   package {format_time(r['package']):>10}   bare-numpy floor {format_time(r['floor']):>10}"
+    print(f"   package {format_time(r['package']):>10}   "
+          f"bare-numpy floor {format_time(r['floor']):>10}"
           f"   ratio package/floor {r['ratio']:.2f}x   (target <= 1.3x)"
           f"   max |diff| {r['max_abs_diff']:.1e}")
     rule()
 
     # 2. package against the source notebooks' loop ------------------------------------------
     s = sizes["loop"]
-    print(f"2. the same, source notebooks' way: H built once, then a Python loop with one solve per "
-          f"training point, n = {s['n']:,}, p = {s['p']}")
+    print("2. the same, source notebooks' way: H built once, then a Python loop with one solve "
+          f"per training point, n = {s['n']:,}, p = {s['p']}")
     for m in (s["m"], 1):
         r = compare_loop(**{**s, "m": m}, l2=L2, repeats=reps)
         what = "as in item 1" if m > 1 else "one test point, as in source notebook 001"
@@ -103,7 +104,8 @@ def main(argv=None):
               f"{format_time(row['time_cg']):>10} {row['n_iter_cg']:>9} "
               f"{format_ratio(row['time_direct'] / row['time_cg']):>10} {row['error_cg']:>14.1e}")
     rule("=")
-    print(f"total {format_time(time.perf_counter() - start)}. Timings vary with the machine's load; "
+    print(f"total {format_time(time.perf_counter() - start)}. "
+          "Timings vary with the machine's load; "
           "rerun to see the spread.")
     return 0
 

@@ -17,6 +17,17 @@ def _pair(a, b):
 def rankdata(a):
     """Ranks 1..n, ties getting their average rank (as ``scipy.stats.rankdata``).
 
+    Parameters
+    ----------
+    a : array_like
+        The values, flattened.
+
+    Returns
+    -------
+    ndarray of float, shape (a.size,)
+        The rank of each value: 1 for the smallest; equal values share the mean of the ranks
+        they span.
+
     Examples
     --------
     >>> rankdata([10, 30, 20, 20])
@@ -32,7 +43,30 @@ def rankdata(a):
 
 
 def pearson(a, b):
-    r"""Pearson correlation :math:`r = \frac{\sum (a_i-\bar a)(b_i-\bar b)}{\sqrt{\sum(a_i-\bar a)^2\sum(b_i-\bar b)^2}}`.
+    r"""Pearson correlation of two sets of numbers.
+
+    .. math::
+
+        r = \frac{\sum_i (a_i-\bar a)(b_i-\bar b)}
+                 {\sqrt{\sum_i (a_i-\bar a)^2 \sum_i (b_i-\bar b)^2}}
+
+    The chapters use it to compare predicted with actual leave-one-out effects.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Equal numbers of finite values (at least two), flattened.
+
+    Returns
+    -------
+    float
+        :math:`r \in [-1, 1]`.
+
+    Raises
+    ------
+    ValueError
+        If the sizes differ, there are fewer than two values, a value is NaN or inf, or
+        one input is constant (then :math:`r` is undefined).
 
     Examples
     --------
@@ -49,6 +83,24 @@ def pearson(a, b):
 
 def spearman(a, b):
     """Spearman rank correlation: the Pearson correlation of the ranks.
+
+    It measures how well the predicted effects *order* the training points, whatever
+    their scale.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Equal numbers of finite values (at least two), flattened.
+
+    Returns
+    -------
+    float
+        :func:`pearson` of :func:`rankdata` of ``a`` and of ``b``, in [-1, 1].
+
+    Raises
+    ------
+    ValueError
+        As :func:`pearson`, for example when all the values of one input are equal.
 
     Examples
     --------

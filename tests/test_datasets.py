@@ -9,7 +9,8 @@ from influence_demo.datasets import logistic_problem
 
 def test_make_logistic_data_is_seeded_and_well_formed():
     X, y, X_test, y_test = make_logistic_data(200, 4, rng=7, n_test=50)
-    assert X.shape == (200, 4) and y.shape == (200,) and X_test.shape == (50, 4) and y_test.shape == (50,)
+    assert X.shape == (200, 4) and y.shape == (200,)
+    assert X_test.shape == (50, 4) and y_test.shape == (50,)
     assert set(np.unique(y)) == {0.0, 1.0} and set(np.unique(y_test)) <= {0.0, 1.0}
     again = make_logistic_data(200, 4, rng=np.random.default_rng(7), n_test=50)
     for a, b in zip((X, y, X_test, y_test), again):
@@ -23,7 +24,8 @@ def test_make_logistic_data_is_seeded_and_well_formed():
 
 
 def test_signal_controls_class_separation():
-    # A strong signal makes the labels follow the sign of x^T theta*; a weak one makes them coin flips.
+    # A strong signal makes the labels follow the sign of x^T theta*;
+    # a weak one makes them coin flips.
     def accuracy(signal, seed):
         X, y, _, _ = make_logistic_data(1000, 2, rng=seed, signal=signal)
         model = LogisticRegression(l2=1.0).fit(X, y)

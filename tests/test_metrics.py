@@ -38,8 +38,10 @@ def test_spearman_by_hand():
     assert spearman(x, [1, 8, 27, 64, 125]) == pytest.approx(1.0, abs=1e-15)
     assert pearson(x, [1, 8, 27, 64, 125]) < 0.99
     assert spearman(x, [5, 4, 3, 2, 1]) == pytest.approx(-1.0, abs=1e-15)
-    # With ties: ranks a = (1, 2.5, 2.5, 4), b = (1, 3, 2, 4); sum ab = 4.5, sum a^2 = 4.5, sum b^2 = 5.
-    np.testing.assert_allclose(spearman([1, 2, 2, 3], [10, 30, 20, 40]), 3 / np.sqrt(10), rtol=1e-15)
+    # With ties: ranks a = (1, 2.5, 2.5, 4), b = (1, 3, 2, 4);
+    # sum ab = 4.5, sum a^2 = 4.5, sum b^2 = 5 (after centring).
+    np.testing.assert_allclose(spearman([1, 2, 2, 3], [10, 30, 20, 40]), 3 / np.sqrt(10),
+                               rtol=1e-15)
     # One swapped pair among n = 4: 1 - 6 * sum d^2 / (n (n^2 - 1)) = 1 - 6 * 2 / 60 = 0.8.
     np.testing.assert_allclose(spearman([1, 2, 3, 4], [1, 3, 2, 4]), 0.8, rtol=1e-15)
 
@@ -65,7 +67,8 @@ def test_rel_error_by_hand():
         (np.ones(0), np.ones(0), "1-D or 2-D"),
         (np.array([1.0, np.nan]), np.ones(2), "U contains NaN or inf"),
         (np.ones(2), np.array([np.inf, 1.0]), "U_ref contains NaN or inf"),
-        (np.ones((2, 2)), np.array([[1.0, 0.0], [1.0, 0.0]]), r"column\(s\) \[1\] of U_ref are zero"),
+        (np.ones((2, 2)), np.array([[1.0, 0.0], [1.0, 0.0]]),
+         r"column\(s\) \[1\] of U_ref are zero"),
     ],
 )
 def test_rel_error_rejects_bad_input(U, U_ref, message):
