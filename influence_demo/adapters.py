@@ -1,0 +1,325 @@
+r"""Fitted scikit-learn models as package models with exactly the same objective.
+
+scikit-learn states its penalties in its own units and leaves the intercept unpenalised;
+the package's models minimise :math:`R(\theta) = \sum_i L(z_i,\theta) + \frac12\theta^\top
+\Lambda\theta` with :math:`\Lambda = \lambda I` except zeros at ``unpenalized`` coordinates.
+:func:`from_sklearn` translates:
+
+* ``LogisticRegression(C=C)``, binary, L2 penalty: scikit-learn minimises
+  :math:`C\sum_i \ell_i + \frac12\lVert w\rVert^2`, the package model is
+  ``LogisticRegression(l2=1/C)``;
+* ``Ridge(alpha=a)``: :math:`\sum_i r_i^2 + a\lVert w\rVert^2`, so
+  ``LinearRegression(l2=2a)``;
+* ``LinearRegression()``: :math:`\sum_i r_i^2`, so ``LinearRegression(l2=0)``.
+
+With ``fit_intercept=True`` the design matrix gets a column of ones (:func:`add_intercept`)
+and that last coordinate is left out of the penalty (``unpenalized=[-1]``). Dividing
+:math:`C\sum\ell + \frac12\lVert w\rVert^2` by :math:`C` does not move its minimiser, hence
+``l2 = 1/C``; a wrong guess (``l2 = C``, or a penalised intercept) gives silently wrong
+influences, which is why the adapter does this for you.
+
+scikit-learn stops its solvers at a loose tolerance (``tol=1e-4`` for ``LogisticRegression``),
+and the influence function is a derivative *at* the minimiser. :func:`from_sklearn` therefore
+checks :math:`\lVert\nabla R(\hat\theta)\rVert` at scikit-learn's coefficients and polishes
+them by Newton's method (the package model's ``refit`` from scikit-learn's solution) down to
+rounding. It reports how far that moved :math:`\hat\theta`.
+
+scikit-learn is imported only when these functions are called; the package does not need it.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import as_matrix, check_Xy
+from .models import LinearRegression, LogisticRegression, add_intercept
+
+__all__ = ["SklearnAdapted", "from_sklearn"]
+
+# How far the polished minimiser may lie from scikit-learn's coefficients, relative to
+# their size, before the adapter concludes that the estimator minimised another objective.
+FAR = 1e-2
+
+
+@dataclass
+class SklearnAdapted:
+    r"""A fitted scikit-learn model translated into a package model and its data.
+
+    Attributes
+    ----------
+    model : LinearRegression or LogisticRegression
+        Fitted package model (``theta_`` = weights, then the intercept if any) with the
+        estimator's objective, at the polished minimiser.
+    X : ndarray, shape (n, p)
+        The training design matrix as the package model sees it (a column of ones appended
+        when the estimator fits an intercept).
+    y : ndarray, shape (n,)
+        The training targets (for a classifier, 1 for ``classes_[1]`` and 0 otherwise).
+    estimator : object
+        The scikit-learn estimator (not modified).
+    theta_sklearn : ndarray, shape (p,)
+        scikit-learn's coefficients (and intercept), before polishing.
+    grad_norm_sklearn, grad_norm : float
+        :math:`\lVert\nabla R\rVert` relative to the gradients' scale
+        (:math:`\sum_i\lVert\nabla L(z_i)\rVert + \lVert\Lambda\theta\rVert`), at
+        scikit-learn's coefficients and after polishing.
+    polish_shift : float
+        :math:`\lVert\hat\theta - \theta_{\text{sklearn}}\rVert / \lVert\hat\theta\rVert`.
+    """
+
+    model: object
+    X: np.ndarray
+    y: np.ndarray
+    estimator: object
+    theta_sklearn: np.ndarray
+    grad_norm_sklearn: float
+    grad_norm: float
+    polish_shift: float
+
+    def transform(self, X, y=None):
+        """Map new data (for example a test set) the way the training data were mapped.
+
+        Returns ``X`` (with the intercept column if the estimator has one), or ``(X, y)``
+        when ``y`` is given, with classifier labels mapped to {0, 1}.
+        """
+        return _transform(self.estimator, X, y)
+
+
+def _sklearn():
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "from_sklearn needs scikit-learn, which is not installed: pip install scikit-learn"
+        ) from None
+    from sklearn import linear_model
+
+    return linear_model
+
+
+SUPPORTED = (
+    "sklearn.linear_model.LogisticRegression (binary, L2 penalty or none), "
+    "sklearn.linear_model.Ridge and sklearn.linear_model.LinearRegression"
+)
+
+
+def _check_fitted(estimator):
+    if not hasattr(estimator, "coef_"):
+        raise ValueError(
+            f"This {type(estimator).__name__} has not been fitted: call its fit(X, y) first, "
+            "then pass it to from_sklearn with the same X and y."
+        )
+
+
+def _transform(estimator, X, y=None):
+    X = _dense(X)
+    if X.shape[1] != estimator.coef_.shape[-1]:
+        raise ValueError(
+            f"X has {X.shape[1]} columns but the estimator was fitted with "
+            f"{estimator.coef_.shape[-1]}"
+        )
+    Xd = add_intercept(X) if estimator.fit_intercept else X
+    if y is None:
+        return Xd
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if hasattr(estimator, "classes_"):
+        unknown = ~np.isin(y, estimator.classes_)
+        if np.any(unknown):
+            raise ValueError(
+                f"y holds labels {np.unique(y[unknown])[:5].tolist()} that the estimator never "
+                f"saw; its classes are {estimator.classes_.tolist()}"
+            )
+        y = (y == estimator.classes_[1]).astype(float)
+    Xd, y = check_Xy(Xd, y)
+    return Xd, y
+
+
+def _dense(X):
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):  # a scipy sparse matrix or array
+        X = X.toarray()
+    return as_matrix(X)
+
+
+def _translate(estimator, linear_model):
+    """The package model with the estimator's objective (unfitted), or a clear error."""
+    name = type(estimator).__name__
+    if getattr(estimator, "fit_intercept", False) not in (True, False):
+        raise ValueError(f"fit_intercept must be True or False; got {estimator.fit_intercept!r}")
+    unpenalized = [-1] if estimator.fit_intercept else None
+    if isinstance(estimator, linear_model.LogisticRegression):
+        if len(estimator.classes_) != 2:
+            return _multinomial(estimator)
+        if estimator.class_weight is not None:
+            raise ValueError(
+                f"class_weight={estimator.class_weight!r} weights the loss of each class; "
+                "from_sklearn supports only unweighted fits (class_weight=None)."
+            )
+        penalty = getattr(estimator, "penalty", "deprecated")
+        l1_ratio = getattr(estimator, "l1_ratio", None)
+        if penalty in ("l1", "elasticnet") or (
+            penalty in ("deprecated", "l2") and l1_ratio not in (None, 0, 0.0)
+        ):
+            raise ValueError(
+                f"{name} with an L1 or elastic-net penalty (penalty={penalty!r}, "
+                f"l1_ratio={l1_ratio!r}) has no Hessian where coefficients are zero, so the "
+                "influence function is not defined. from_sklearn supports the L2 penalty "
+                "(l1_ratio=0) or none (C=np.inf)."
+            )
+        if estimator.solver == "liblinear" and estimator.fit_intercept:
+            raise ValueError(
+                "solver='liblinear' penalises the intercept (through intercept_scaling), "
+                "unlike every other solver. Refit with solver='lbfgs' or 'newton-cholesky', "
+                "or with fit_intercept=False."
+            )
+        C = float(estimator.C)
+        l2 = 0.0 if (penalty is None or np.isinf(C)) else 1.0 / C
+        return LogisticRegression(l2=l2, unpenalized=unpenalized)
+    if isinstance(estimator, linear_model.Ridge):
+        alpha = np.asarray(estimator.alpha, dtype=float)
+        if alpha.ndim != 0 or estimator.coef_.ndim != 1:
+            raise ValueError(
+                "from_sklearn supports Ridge with one target and a scalar alpha; "
+                f"got coef_ of shape {estimator.coef_.shape} and alpha {estimator.alpha!r}"
+            )
+        if estimator.positive:
+            raise ValueError(
+                "Ridge(positive=True) is a constrained fit; from_sklearn needs positive=False"
+            )
+        return LinearRegression(l2=2.0 * float(alpha), unpenalized=unpenalized)
+    if isinstance(estimator, linear_model.LinearRegression):
+        if estimator.coef_.ndim != 1:
+            raise ValueError(
+                f"from_sklearn supports LinearRegression with one target; got coef_ of shape "
+                f"{estimator.coef_.shape}"
+            )
+        if estimator.positive:
+            raise ValueError(
+                "LinearRegression(positive=True) is a constrained fit; "
+                "from_sklearn needs positive=False"
+            )
+        return LinearRegression(l2=0.0)
+    raise TypeError(
+        f"from_sklearn does not support {name}. It supports {SUPPORTED}."
+    )  # pragma: no cover
+
+
+def _multinomial(estimator):
+    raise ValueError(
+        f"This LogisticRegression has {len(estimator.classes_)} classes "
+        f"({estimator.classes_.tolist()}). from_sklearn supports binary LogisticRegression; "
+        "for several classes fit the package's multi-class model on your data instead."
+    )
+
+
+def _theta(estimator):
+    coef = np.asarray(estimator.coef_, dtype=float).ravel()
+    if estimator.fit_intercept:
+        return np.append(coef, float(np.ravel(estimator.intercept_)[0]))
+    return coef
+
+
+def _relative_gradient(model, X, y, theta):
+    G = model.grad(X, y, theta)
+    g = model.objective_grad(X, y, theta)
+    scale = np.linalg.norm(G, axis=1).sum() + np.linalg.norm(g - G.sum(axis=0))
+    return float(np.linalg.norm(g) / scale) if scale > 0 else 0.0
+
+
+def from_sklearn(estimator, X, y):
+    r"""Translate a fitted scikit-learn linear model into a package model, with its data.
+
+    The package model has exactly the estimator's objective: ``l2 = 1/C`` for
+    ``LogisticRegression``, ``l2 = 2 * alpha`` for ``Ridge``, ``l2 = 0`` for
+    ``LinearRegression``, and the intercept left out of the penalty when
+    ``fit_intercept=True``. Its :math:`\hat\theta` starts from scikit-learn's coefficients
+    and is polished by Newton's method to the minimiser (scikit-learn's solvers stop at a
+    loose tolerance); ``grad_norm_sklearn``, ``grad_norm`` and ``polish_shift`` say how far
+    that moved it.
+
+    Parameters
+    ----------
+    estimator : fitted sklearn.linear_model.LogisticRegression, Ridge or LinearRegression
+        Binary ``LogisticRegression`` with the L2 penalty or none (``C=np.inf``), any
+        solver but ``liblinear`` with an intercept; no ``class_weight``. It must have been
+        fitted on ``X``, ``y`` without ``sample_weight``.
+    X : array or scipy sparse matrix, shape (n, d)
+        The training inputs the estimator was fitted on (sparse input is densified).
+    y : array, shape (n,)
+        The training targets (class labels as the estimator saw them).
+
+    Returns
+    -------
+    SklearnAdapted
+        ``.model`` (fitted package model), ``.X`` and ``.y`` (the training data as the
+        model sees them), ``.transform(X_test, y_test)`` for new data, and the polishing
+        figures.
+
+    Raises
+    ------
+    TypeError
+        For an estimator that is not one of those above.
+    ValueError
+        For an unfitted estimator, an L1 or elastic-net penalty, ``class_weight``, more
+        than two classes, several targets, ``positive=True``, data that do not match the
+        estimator, or coefficients far from the minimiser of the estimator's objective on
+        these data (a fit with ``sample_weight``, on other data, or far from converged).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression as SkLogistic
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> sk = SkLogistic(C=0.5, max_iter=1000).fit(X, y)
+    >>> adapted = from_sklearn(sk, X, y)
+    >>> adapted.model
+    LogisticRegression(l2=2.0, tol=1e-10, max_iter=100, unpenalized=[-1])
+    >>> adapted.grad_norm < 1e-12
+    True
+    >>> proba = adapted.model.predict_proba(adapted.transform(X[:3]))
+    >>> np.allclose(proba, sk.predict_proba(X[:3])[:, 1], atol=1e-4)
+    True
+    """
+    linear_model = _sklearn()
+    from sklearn.base import BaseEstimator
+
+    if not isinstance(estimator, BaseEstimator):
+        raise TypeError(
+            f"from_sklearn takes a fitted scikit-learn estimator; got {type(estimator).__name__}. "
+            f"It supports {SUPPORTED}."
+        )
+    supported = (linear_model.LogisticRegression, linear_model.Ridge, linear_model.LinearRegression)
+    if not isinstance(estimator, supported):
+        raise TypeError(
+            f"from_sklearn does not support {type(estimator).__name__}. It supports {SUPPORTED}."
+        )
+    _check_fitted(estimator)
+    model = _translate(estimator, linear_model)
+    Xd, yd = _transform(estimator, X, y)
+    theta_sk = _theta(estimator)
+    rel_sk = _relative_gradient(model, Xd, yd, theta_sk)
+    theta = model.refit(Xd, yd, theta0=theta_sk)
+    shift = float(
+        np.linalg.norm(theta - theta_sk) / max(np.linalg.norm(theta), np.finfo(float).tiny)
+    )
+    if shift > FAR:
+        raise ValueError(
+            f"scikit-learn's coefficients are far from the minimiser of the objective that "
+            f"its parameters imply on these data (relative distance {shift:.2g}, relative "
+            f"gradient norm {rel_sk:.2g}). Was it fitted with sample_weight (not supported), "
+            "on other data, or stopped far from convergence (raise max_iter, lower tol)?"
+        )
+    fitted = model.with_theta(theta)
+    return SklearnAdapted(
+        model=fitted,
+        X=Xd,
+        y=yd,
+        estimator=estimator,
+        theta_sklearn=theta_sk,
+        grad_norm_sklearn=rel_sk,
+        grad_norm=_relative_gradient(fitted, Xd, yd, theta),
+        polish_shift=shift,
+    )
