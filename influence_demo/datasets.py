@@ -15,7 +15,8 @@ def ols_seed_data():
     """The least-squares data of source notebook 000: 10 points, 2 features, no intercept.
 
     ``np.random.seed(0)``; ``X ~ U(0, 1)``, the true ``theta`` is drawn uniformly and
-    rounded to one decimal ([1.0, 0.8]), and ``y = X theta + N(0, 0.1^2)`` noise.
+    rounded to one decimal ([1.0, 0.8]), and ``y = X theta + N(0, 0.1^2)`` noise. Used in
+    the chapters :ref:`least_squares` and :ref:`digits_influence`.
 
     Returns
     -------
@@ -42,6 +43,8 @@ def ols_seed_data():
 def tiny_logistic_data():
     """The three training points and one test point of source notebook 001.
 
+    Used in the chapter :ref:`logistic_cg`.
+
     Returns
     -------
     X : ndarray, shape (3, 1)
@@ -52,6 +55,12 @@ def tiny_logistic_data():
         x = 1.5.
     y_test : ndarray, shape (1,)
         Label 1.
+
+    Examples
+    --------
+    >>> X, y, X_test, y_test = tiny_logistic_data()
+    >>> X.ravel(), y, X_test.ravel(), y_test
+    (array([0., 1., 2.]), array([0., 0., 1.]), array([1.5]), array([1.]))
     """
     return (
         np.array([[0.0], [1.0], [2.0]]),
@@ -66,11 +75,29 @@ def make_logistic_data(n, p, rng=None, *, signal=1.0, n_test=0):
 
     :math:`x \sim N(0, I_p)`, :math:`\theta^\star \sim N(0, \text{signal}^2 I_p / p)`
     and :math:`y \sim \text{Bernoulli}(\sigma(x^\top\theta^\star))`, so the classes
-    overlap and the unpenalised fit exists for :math:`n \gg p`.
+    overlap and the unpenalised fit exists for :math:`n \gg p`. Used in the chapter
+    :ref:`logistic_cg`, and by :func:`logistic_problem`.
+
+    Parameters
+    ----------
+    n : int
+        Training points.
+    p : int
+        Features (no intercept column).
+    rng : numpy.random.Generator or int, optional
+        The source of every draw, or its seed.
+    signal : float, default 1
+        Scale of :math:`\theta^\star`; the larger, the more the labels follow the sign
+        of :math:`x^\top\theta^\star` (a small one makes them coin flips).
+    n_test : int, default 0
+        Test points, drawn from the same model after the training points.
 
     Returns
     -------
-    X, y, X_test, y_test : ndarrays (the test arrays have ``n_test`` rows)
+    X, y : ndarray, shapes (n, p) and (n,)
+        Training features and labels in {0, 1}.
+    X_test, y_test : ndarray, shapes (n_test, p) and (n_test,)
+        Test features and labels.
 
     Examples
     --------
@@ -128,13 +155,38 @@ def load_digits_pair(a=1, b=7, test_fraction=0.3, rng=0):
     """Two classes of scikit-learn's bundled 8x8 handwritten digits (no download).
 
     Pixels are scaled from 0..16 to [0, 1]. Label 1 is digit ``b``, label 0 is digit
-    ``a``. The split is stratified by nothing but a seeded permutation.
+    ``a``. The split is stratified by nothing but a seeded permutation. Used in the
+    chapters :ref:`digits_influence`, :ref:`mislabeled` and :ref:`solvers`.
 
     Needs scikit-learn (a dependency of the book, not of this package).
 
+    Parameters
+    ----------
+    a, b : int, default 1 and 7
+        The two digits, 0 to 9; ``a`` gets label 0 and ``b`` label 1.
+    test_fraction : float, default 0.3
+        The share of the images held out for testing, in (0, 1).
+    rng : numpy.random.Generator or int, default 0
+        Seeds the permutation that splits the images.
+
     Returns
     -------
-    X_train, y_train, X_test, y_test : ndarrays; rows of X are the 64 pixels.
+    X_train, y_train, X_test, y_test : ndarray
+        Rows of ``X`` are the 64 pixels; labels are in {0, 1}.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` or ``b`` is not a digit 0 to 9, ``a == b``, or ``test_fraction`` is not
+        in (0, 1).
+    ImportError
+        If scikit-learn is not installed.
+
+    Examples
+    --------
+    >>> X, y, X_test, y_test = load_digits_pair(1, 7)
+    >>> X.shape[1], round(len(y_test) / (len(y) + len(y_test)), 2), sorted(set(y.tolist()))
+    (64, 0.3, [0.0, 1.0])
     """
     try:
         from sklearn.datasets import load_digits
@@ -142,6 +194,9 @@ def load_digits_pair(a=1, b=7, test_fraction=0.3, rng=0):
         raise ImportError(
             "load_digits_pair needs scikit-learn: pip install 'influence-demo[book]'"
         ) from exc
+    for name, digit in (("a", a), ("b", b)):
+        if digit not in range(10):
+            raise ValueError(f"{name} must be a digit 0 to 9; got {digit!r}")
     if a == b:
         raise ValueError(f"choose two different digits; got a = b = {a}")
     if not 0 < test_fraction < 1:
@@ -159,11 +214,29 @@ def load_digits_pair(a=1, b=7, test_fraction=0.3, rng=0):
 def flip_labels(y, fraction, rng=None):
     """Flip a random ``fraction`` of binary labels (0 <-> 1), as in Koh & Liang (2017, §5.4).
 
+    Used in the chapter :ref:`mislabeled`.
+
+    Parameters
+    ----------
+    y : array_like, shape (n,)
+        Labels in {0, 1}; not modified.
+    fraction : float
+        The share of labels to flip, in [0, 1]; ``round(fraction * n)`` of them.
+    rng : numpy.random.Generator or int, optional
+        Chooses which labels flip.
+
     Returns
     -------
     y_noisy : ndarray, shape (n,)
+        A copy of ``y`` with the chosen labels flipped.
     flipped : ndarray of int
         Indices of the flipped points, sorted.
+
+    Raises
+    ------
+    ValueError
+        If a label is not 0 or 1, a label is NaN or inf, ``y`` is not 1-D, or
+        ``fraction`` is outside [0, 1].
 
     Examples
     --------

@@ -61,6 +61,10 @@ def test_load_digits_pair():
     np.testing.assert_array_equal(X, again[0])
     with pytest.raises(ValueError, match="choose two different digits; got a = b = 3"):
         load_digits_pair(3, 3)
+    with pytest.raises(ValueError, match="b must be a digit 0 to 9; got 10"):
+        load_digits_pair(1, 10)  # would otherwise give one class only
+    with pytest.raises(ValueError, match="a must be a digit 0 to 9; got 1.5"):
+        load_digits_pair(1.5, 7)
     with pytest.raises(ValueError, match=r"test_fraction must lie in \(0, 1\); got 1"):
         load_digits_pair(test_fraction=1)
 
