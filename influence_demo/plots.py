@@ -17,17 +17,50 @@ def _axes(ax):
 
 
 def plot_predicted_vs_actual(
-    actual, predicted, ax=None, label=None, xlabel="actual change", ylabel="predicted change", **scatter_kw
+    actual, predicted, ax=None, label=None, xlabel="actual change", ylabel="predicted change",
+    **scatter_kw,
 ):
     """Scatter predicted against actual effects, with the line y = x and both correlations.
 
     The legend entry reads ``label (Pearson r = ..., Spearman rho = ...)``. Call it once per
-    estimator on the same axes to compare them.
+    estimator on the same axes to compare them. Used in the chapters :ref:`least_squares`
+    and :ref:`digits_influence`.
+
+    Parameters
+    ----------
+    actual, predicted : array_like
+        The actual effects (for example from leave-one-out retraining) and their
+        predictions, flattened; equal sizes.
+    ax : matplotlib Axes, optional
+        Where to draw; a new 4.5 x 4.5 inch figure by default.
+    label : str, optional
+        The estimator's name, put before the correlations in the legend.
+    xlabel, ylabel : str
+        The axis labels.
+    **scatter_kw
+        Passed to ``ax.scatter`` (``s`` defaults to 18 and ``alpha`` to 0.8).
 
     Returns
     -------
     ax : matplotlib Axes
-    stats : dict with keys ``pearson`` and ``spearman``
+        The axes drawn on.
+    stats : dict
+        ``pearson`` and ``spearman``: the two correlations of ``predicted`` with
+        ``actual`` (:func:`~influence_demo.metrics.pearson`,
+        :func:`~influence_demo.metrics.spearman`).
+
+    Raises
+    ------
+    ValueError
+        As the correlations: different sizes, fewer than two points or a constant input.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax, stats = plot_predicted_vs_actual([1.0, 2.0, 3.0], [1.1, 1.9, 3.2], label="one step")
+    >>> round(stats["spearman"], 3), ax.get_xlabel()
+    (1.0, 'actual change')
+    >>> plt.close("all")
     """
     actual, predicted = np.ravel(actual), np.ravel(predicted)
     ax = _axes(ax)
@@ -53,12 +86,32 @@ def plot_predicted_vs_actual(
 def plot_cg_residuals(residuals, ax=None, tolerance=None, labels=None):
     """Residual norm against iteration on a log scale, one line per right-hand side.
 
+    Used in the chapter :ref:`logistic_cg`.
+
     Parameters
     ----------
     residuals : array, shape (n_iter + 1,) or (n_iter + 1, k)
-        For example ``info.residuals`` from :func:`~influence_demo.solvers.cg`.
+        For example ``info.residuals`` from :func:`~influence_demo.solvers.cg`. A residual
+        of exactly 0 is drawn at the smallest positive float.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure by default.
     tolerance : float or array of shape (k,), optional
         Drawn as dotted horizontal line(s).
+    labels : sequence of str, optional
+        One legend entry per column (default: ``column j`` when there are several).
+
+    Returns
+    -------
+    matplotlib Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = plot_cg_residuals([1.0, 1e-3, 1e-8], tolerance=1e-6)
+    >>> ax.get_yscale(), len(ax.lines)
+    ('log', 2)
+    >>> plt.close("all")
     """
     R = np.asarray(residuals, dtype=float)
     R = R[:, None] if R.ndim == 1 else R
@@ -81,10 +134,14 @@ def plot_cg_residuals(residuals, ax=None, tolerance=None, labels=None):
 def plot_ranking(scores, ax=None, top=None, names=None):
     """Compare how several scores rank the same points (a "bump chart").
 
+    Used in the chapter :ref:`least_squares`.
+
     Parameters
     ----------
     scores : dict of str -> array, shape (n,)
         Larger score = higher rank (rank 1). Each score is one column of the chart.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure by default.
     top : int, optional
         Only label the ``top`` points of the first score.
     names : sequence of str, optional
@@ -93,6 +150,15 @@ def plot_ranking(scores, ax=None, top=None, names=None):
     Returns
     -------
     ax : matplotlib Axes
+        The axes drawn on; rank 1 is at the top.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = plot_ranking({"influence": [3.0, 1.0, 2.0], "refit": [2.0, 1.0, 3.0]})
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['influence', 'refit']
+    >>> plt.close("all")
     """
     keys = list(scores)
     arrays = [np.ravel(scores[k]) for k in keys]
@@ -105,8 +171,8 @@ def plot_ranking(scores, ax=None, top=None, names=None):
         ax.plot(range(len(keys)), ranks[:, i], marker="o")
         ax.annotate(names[i], (0, ranks[0, i]), xytext=(-8, 0), textcoords="offset points",
                     ha="right", va="center", fontsize="small")
-        ax.annotate(names[i], (len(keys) - 1, ranks[-1, i]), xytext=(8, 0), textcoords="offset points",
-                    ha="left", va="center", fontsize="small")
+        ax.annotate(names[i], (len(keys) - 1, ranks[-1, i]), xytext=(8, 0),
+                    textcoords="offset points", ha="left", va="center", fontsize="small")
     ax.set_xticks(range(len(keys)), keys)
     ax.set_xlim(-0.5, len(keys) - 0.5)
     ax.set_ylim(n + 0.5, 0.5)
@@ -115,7 +181,38 @@ def plot_ranking(scores, ax=None, top=None, names=None):
 
 
 def plot_images(images, titles=None, ncols=5, shape=(8, 8), axes=None, cmap="gray_r"):
-    """Show flattened images (for example 8x8 digits) in a grid, with optional titles."""
+    """Show flattened images (for example 8x8 digits) in a grid, with optional titles.
+
+    Used in the chapters :ref:`digits_influence` and :ref:`mislabeled`.
+
+    Parameters
+    ----------
+    images : array_like, shape (k, rows * columns)
+        One flattened image per row, with values in [0, 1].
+    titles : sequence of str, optional
+        One title per image.
+    ncols : int, default 5
+        Images per row of the grid, when the axes are made here.
+    shape : tuple of int, default (8, 8)
+        The shape each image is reshaped to.
+    axes : array of matplotlib Axes, optional
+        Where to draw (at least ``k``); a new grid by default.
+    cmap : str, default "gray_r"
+        The colour map (0 is white, 1 black by default).
+
+    Returns
+    -------
+    ndarray of matplotlib Axes
+        The axes, flattened; those beyond ``k`` are left empty.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> axes = plot_images(np.eye(64)[:3], titles=["a", "b", "c"], ncols=2)
+    >>> len(axes), axes[0].get_title(), axes[3].has_data()
+    (4, 'a', False)
+    >>> plt.close("all")
+    """
     import matplotlib.pyplot as plt
 
     images = np.asarray(images, dtype=float)
