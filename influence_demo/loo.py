@@ -27,7 +27,23 @@ def leverage(X, l2=0.0):
     With ``l2 = 0`` this is the ordinary leverage :math:`h_{ii}`: it lies in
     :math:`[0, 1]` and sums to :math:`p`. ``l2`` is the penalty of
     :class:`~influence_demo.models.LinearRegression` (whose Hessian is
-    :math:`2X^\top X + \lambda I`).
+    :math:`2X^\top X + \lambda I`). Used in the chapter :doc:`/book/least_squares`.
+
+    Parameters
+    ----------
+    X : array, shape (n, p)
+        The design matrix.
+    l2 : float, default 0
+        The ridge penalty :math:`\lambda \ge 0`.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+
+    Raises
+    ------
+    NotPositiveDefiniteError
+        If :math:`X^\top X + \tfrac{\lambda}{2}I` is singular.
 
     Examples
     --------
@@ -52,7 +68,22 @@ def loo_params_ols(X, y, l2=0.0):
         \hat\theta_{-i} = \hat\theta - \frac{A^{-1} x_i e_i}{1 - h_{ii}}, \qquad
         A = X^\top X + \tfrac{\lambda}{2} I,\quad h_{ii} = x_i^\top A^{-1} x_i,
 
-    from the Sherman–Morrison formula. One factorization serves all ``n`` rows.
+    from the Sherman–Morrison formula. One factorization serves all ``n`` rows. Used in the
+    chapter :doc:`/book/least_squares`.
+
+    Parameters
+    ----------
+    X : array, shape (n, p)
+        The design matrix.
+    y : array, shape (n,)
+        The targets.
+    l2 : float, default 0
+        The penalty :math:`\lambda \ge 0` of :class:`~influence_demo.models.LinearRegression`.
+
+    Returns
+    -------
+    ndarray, shape (n, p)
+        Row :math:`i` is :math:`\hat\theta_{-i}`.
 
     Raises
     ------
@@ -129,6 +160,11 @@ def loo_params(model, X, y, indices=None, progress=None):
     -------
     ndarray, shape (len(indices), p)
 
+    Raises
+    ------
+    ValueError
+        If an index is out of range.
+
     Examples
     --------
     >>> from influence_demo import LogisticRegression, make_logistic_data
@@ -192,6 +228,11 @@ def loo_loss_change(model, X, y, X_test, y_test, loo_thetas=None, indices=None, 
         Compare with ``-influence_loss(...)``, the influence function's prediction. A refit
         that does not move gives exactly 0.
 
+    Raises
+    ------
+    ValueError
+        If ``loo_thetas`` does not have one row per index, or an index is out of range.
+
     Examples
     --------
     >>> from influence_demo import LinearRegression, influence_loss
@@ -234,7 +275,25 @@ def loo_params_onestep(model, X, y):
 
     the generalized leverage (Pregibon 1981). For least squares the objective is
     quadratic, so the step is exact and equals :func:`loo_params_ols`. One Cholesky
-    factorization serves all points.
+    factorization serves all points. Used in the chapter :doc:`/book/digits_influence`.
+
+    Parameters
+    ----------
+    model : LinearRegression or LogisticRegression
+        A fitted model that is linear in :math:`\theta` (it has ``curvature``).
+    X, y : arrays, shape (n, p) and (n,)
+        The training data the model was fitted on.
+
+    Returns
+    -------
+    ndarray, shape (n, p)
+
+    Raises
+    ------
+    TypeError
+        If the model is not linear in :math:`\theta`.
+    ValueError
+        If a point has generalized leverage 1 (the Hessian without it is singular).
 
     Examples
     --------
@@ -281,6 +340,18 @@ def generalized_leverage(model, X, y):
     equals :func:`leverage` (with the same ``l2``). It is the factor that turns the
     influence function into the one-step leave-one-out estimate,
     :math:`\hat\theta_{-i} \approx \hat\theta - \mathcal I_{\text{up,params}}(z_i)/(1-h_i)`.
+    Used in the chapter :doc:`/book/digits_influence`.
+
+    Parameters
+    ----------
+    model : LinearRegression or LogisticRegression
+        A fitted model that is linear in :math:`\theta`.
+    X, y : arrays, shape (n, p) and (n,)
+        The training data the model was fitted on.
+
+    Returns
+    -------
+    ndarray, shape (n,)
 
     Examples
     --------
@@ -297,7 +368,33 @@ def loo_loss_change_onestep(model, X, y, X_test, y_test):
     r"""Entry ``[j, i]`` is :math:`L(z_{\text{test},j}, \tilde\theta_{-i}) - L(z_{\text{test},j}, \hat\theta)`
     with :math:`\tilde\theta_{-i}` from :func:`loo_params_onestep`, shape (m, n).
 
-    The loss is evaluated exactly at the one-step parameters (not linearised).
+    The loss is evaluated exactly at the one-step parameters (not linearised). Used in the
+    chapter :doc:`/book/digits_influence`.
+
+    Parameters
+    ----------
+    model : LinearRegression or LogisticRegression
+        A fitted model that is linear in :math:`\theta`.
+    X, y : arrays, shape (n, p) and (n,)
+        The training data the model was fitted on.
+    X_test, y_test : arrays, shape (m, p) and (m,)
+        The test points.
+
+    Returns
+    -------
+    ndarray, shape (m, n)
+        Compare with :func:`loo_loss_change` (the refits) and ``-influence_loss``.
+
+    Examples
+    --------
+    >>> from influence_demo import LogisticRegression, influence_loss, make_logistic_data
+    >>> X, y, X_test, y_test = make_logistic_data(n=50, p=3, rng=0, n_test=2)
+    >>> model = LogisticRegression(l2=1.0).fit(X, y)
+    >>> onestep = loo_loss_change_onestep(model, X, y, X_test, y_test)
+    >>> actual = loo_loss_change(model, X, y, X_test, y_test)
+    >>> plain = -influence_loss(model, X, y, X_test, y_test)
+    >>> bool(np.abs(onestep - actual).max() < np.abs(plain - actual).max())  # closer to the refits
+    True
     """
     check_fitted(model)
     X_test, y_test = check_Xy(X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test"))

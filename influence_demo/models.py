@@ -40,6 +40,14 @@ from .exceptions import ConvergenceWarning, NotAtOptimumWarning, SeparableDataEr
 def add_intercept(X):
     """Append a column of ones to ``X``, so that ``theta`` holds the weights, then the bias.
 
+    Parameters
+    ----------
+    X : array, shape (n, p)
+
+    Returns
+    -------
+    ndarray, shape (n, p + 1)
+
     Examples
     --------
     >>> add_intercept([[2.0], [3.0]])
@@ -52,6 +60,14 @@ def add_intercept(X):
 
 def sigmoid(s):
     r"""Logistic function :math:`\sigma(s) = 1 / (1 + e^{-s})`, without overflow.
+
+    Parameters
+    ----------
+    s : array_like
+
+    Returns
+    -------
+    ndarray, the shape of ``s``
 
     Examples
     --------
@@ -142,6 +158,16 @@ class Model:
 
     This base class builds :meth:`refit`, :meth:`hvp`, :meth:`with_theta` and
     :meth:`check_optimality` on top of them.
+
+    Examples
+    --------
+    Any model works with every function of the package through these methods:
+
+    >>> from influence_demo import influence_params
+    >>> X = add_intercept([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 1.0, 0.0, 1.0])
+    >>> model = LogisticRegression(l2=0.1).fit(X, y)
+    >>> isinstance(model, Model), influence_params(model, X, y).shape
+    (True, (4, 2))
     """
 
     # --- parameters and fitted state ----------------------------------------------------
@@ -285,6 +311,11 @@ class Model:
         Returns
         -------
         Model
+
+        Raises
+        ------
+        ValueError
+            If ``theta`` is not a finite 1-D array, or the model's parameters are invalid.
         """
         theta = np.asarray(theta, dtype=float)
         if theta.ndim != 1:
@@ -524,6 +555,11 @@ class _LinearInTheta(Model):
         Returns
         -------
         ndarray, shape (n,)
+
+        Raises
+        ------
+        ValueError
+            If ``X`` does not have the fitted number of columns.
         """
         check_fitted(self)
         X = as_matrix(X)
@@ -839,10 +875,14 @@ def gradient_descent(model, X, y, lr=0.1, n_steps=2000, theta0=None, record=None
     ----------
     model : LinearRegression or LogisticRegression
         Supplies the loss and the penalty; it is not modified.
+    X, y : arrays, shape (n, p) and (n,)
+        The training data.
     lr : float
         Step size :math:`\eta > 0`.
     n_steps : int
         Number of steps.
+    theta0 : array, shape (p,), optional
+        Starting point; zeros by default.
     record : sequence of int, optional
         Step counts at which to record :math:`\theta` (each ``<= n_steps``).
 
@@ -852,6 +892,11 @@ def gradient_descent(model, X, y, lr=0.1, n_steps=2000, theta0=None, record=None
         The final iterate.
     path : array, shape (len(record), p)
         Only when ``record`` is given: the iterates at those step counts.
+
+    Raises
+    ------
+    ValueError
+        If ``lr <= 0`` or a recorded step lies outside ``[0, n_steps]``.
 
     Examples
     --------
