@@ -45,7 +45,9 @@ FAR = 1e-2
 class SklearnAdapted:
     r"""A fitted scikit-learn model translated into a package model and its data.
 
-    Attributes
+    Returned by :func:`from_sklearn`.
+
+    Parameters
     ----------
     model : LinearRegression or LogisticRegression
         Fitted package model (``theta_`` = weights, then the intercept if any) with the
@@ -65,6 +67,14 @@ class SklearnAdapted:
         scikit-learn's coefficients and after polishing.
     polish_shift : float
         :math:`\lVert\hat\theta - \theta_{\text{sklearn}}\rVert / \lVert\hat\theta\rVert`.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Ridge
+    >>> X = np.array([[0.0], [1.0], [2.0], [4.0]]); y = np.array([1.0, 2.0, 2.5, 5.0])
+    >>> adapted = from_sklearn(Ridge(alpha=0.5).fit(X, y), X, y)
+    >>> adapted.model, adapted.X.shape
+    (LinearRegression(l2=1.0, unpenalized=[-1]), (4, 2))
     """
 
     model: object
@@ -79,8 +89,29 @@ class SklearnAdapted:
     def transform(self, X, y=None):
         """Map new data (for example a test set) the way the training data were mapped.
 
-        Returns ``X`` (with the intercept column if the estimator has one), or ``(X, y)``
-        when ``y`` is given, with classifier labels mapped to {0, 1}.
+        Parameters
+        ----------
+        X : array or scipy sparse matrix, shape (m, d)
+        y : array, shape (m,), optional
+            Targets; class labels as the estimator knows them.
+
+        Returns
+        -------
+        ndarray or tuple of ndarray
+            ``X`` with the intercept column if the estimator has one, or ``(X, y)`` when
+            ``y`` is given, with classifier labels mapped to {0, 1}.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` has the wrong number of columns or ``y`` holds an unknown label.
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import LinearRegression as SkLinear
+        >>> X = np.array([[0.0], [1.0], [3.0]]); y = np.array([0.0, 1.0, 2.0])
+        >>> from_sklearn(SkLinear().fit(X, y), X, y).transform([[2.0]])
+        array([[2., 1.]])
         """
         return _transform(self.estimator, X, y)
 

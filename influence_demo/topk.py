@@ -51,7 +51,9 @@ OPTIMALITY_RTOL = 1e-6
 class TopInfluences:
     r"""The ``k`` most harmful and most helpful training points for each test point.
 
-    Attributes
+    Returned by :func:`top_influences`.
+
+    Parameters
     ----------
     harmful : ndarray of int, shape (m, k)
         Training indices by decreasing :math:`\mathcal I_{\text{up,loss}}` (largest first):
@@ -64,6 +66,13 @@ class TopInfluences:
     helpful_values : ndarray, shape (m, k)
     n_train : int
         Number of training points streamed.
+
+    Examples
+    --------
+    >>> top = TopInfluences(np.array([[2]]), np.array([[0.5]]), np.array([[0]]),
+    ...                     np.array([[-0.25]]), n_train=3)
+    >>> int(top.harmful[0, 0]), float(top.helpful_values[0, 0])
+    (2, -0.25)
     """
 
     harmful: np.ndarray
@@ -77,6 +86,23 @@ def iter_batches(X, y, batch_size):
     """Yield ``(X[a:b], y[a:b])`` for consecutive row ranges of at most ``batch_size`` rows.
 
     Slicing a :class:`numpy.memmap` reads only those rows from disk.
+
+    Parameters
+    ----------
+    X : array or memmap, shape (n, p)
+    y : array or memmap, shape (n,)
+    batch_size : int
+        Rows per batch (the last batch may be shorter).
+
+    Yields
+    ------
+    X_batch, y_batch : arrays
+        Consecutive slices (views of ``X`` and ``y``; nothing is copied).
+
+    Raises
+    ------
+    ValueError
+        If ``batch_size`` is not an integer >= 1, or ``X`` and ``y`` differ in length.
 
     Examples
     --------
