@@ -14,6 +14,8 @@ Conventions (stated once; the book's notation page compares them with other libr
   :math:`\epsilon=-1/n`.
 """
 
+from .adapters import from_sklearn
+from .conventions import CONVENTIONS, book_damping, to_book
 from .datasets import flip_labels, load_digits_pair, make_logistic_data, ols_seed_data, tiny_logistic_data
 from .exceptions import (
     ConvergenceError,
@@ -36,6 +38,7 @@ from .loo import (
 from .metrics import pearson, rankdata, rel_error, spearman
 from .models import LinearRegression, LogisticRegression, Model, add_intercept, gradient_descent, sigmoid
 from .solvers import SolverInfo, cg, inverse_hvp, lissa
+from .topk import TopInfluences, self_influence_batched, top_influences
 
 __version__ = "0.1.0"
 
@@ -53,6 +56,13 @@ __all__ = [
     "influence_params",
     "influence_loss",
     "self_influence",
+    "top_influences",
+    "self_influence_batched",
+    "TopInfluences",
+    "from_sklearn",
+    "to_book",
+    "book_damping",
+    "CONVENTIONS",
     "loo_params",
     "loo_loss_change",
     "loo_params_ols",
