@@ -47,12 +47,32 @@ def _asset(name):
 class HTMLFigure:
     """A figure as one self-contained piece of HTML, displayed by Jupyter as ``text/html``.
 
-    Attributes
+    Made by :func:`interactive_ls` and :func:`slider`; a notebook shows it as the value of
+    a cell (through ``_repr_html_``).
+
+    Parameters
     ----------
-    html : str
+    html_text : str
         The markup, with its script and style inlined.
     state : dict
         The state the figure starts in (the JSON of its ``data-state`` attribute).
+    description : str
+        What the figure is, for its plain-text representation.
+
+    Attributes
+    ----------
+    html : str
+        ``html_text``.
+    state : dict
+        ``state``.
+
+    Examples
+    --------
+    >>> fig = HTMLFigure("<p>hello</p>", {"index": 0}, "a greeting")
+    >>> fig._repr_html_(), fig.state
+    ('<p>hello</p>', {'index': 0})
+    >>> fig
+    <a greeting: an interactive figure; open it in the HTML book or Jupyter>
     """
 
     def __init__(self, html_text, state, description):
@@ -79,7 +99,9 @@ def _nice_ticks(lo, hi, target=5):
     raw = (hi - lo) / target
     power = 10.0 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) + (1 if round(step / power, 6) == 2.5 else 0)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) + (
+        1 if round(step / power, 6) == 2.5 else 0
+    )
     first = math.ceil(lo / step - 1e-9)
     ticks = []
     k = first
@@ -123,19 +145,27 @@ class _Frame:
         return top + height - (y - self.ylim[0]) / (self.ylim[1] - self.ylim[0]) * height
 
     def axes(self, xlabel, ylabel):
-        """SVG markup of the box, the ticks with their labels and grid lines, and the axis labels."""
+        """SVG markup of the box, the ticks with labels and grid lines, and the axis labels."""
         left, top, width, height = self.plot
         out = [f'<rect class="idw-axis" x="{left}" y="{top}" width="{width}" height="{height}"/>']
         for value, text in _nice_ticks(*self.xlim):
             u = self.px(value)
-            out.append(f'<line class="idw-grid" x1="{u:.1f}" x2="{u:.1f}" y1="{top}" y2="{top + height}"/>')
-            out.append(f'<text x="{u:.1f}" y="{top + height + 15}" text-anchor="middle">{text}</text>')
+            out.append(
+                f'<line class="idw-grid" x1="{u:.1f}" x2="{u:.1f}" y1="{top}" y2="{top + height}"/>'
+            )
+            out.append(
+                f'<text x="{u:.1f}" y="{top + height + 15}" text-anchor="middle">{text}</text>'
+            )
         for value, text in _nice_ticks(*self.ylim):
             v = self.py(value)
-            out.append(f'<line class="idw-grid" x1="{left}" x2="{left + width}" y1="{v:.1f}" y2="{v:.1f}"/>')
+            out.append(
+                f'<line class="idw-grid" x1="{left}" x2="{left + width}" '
+                f'y1="{v:.1f}" y2="{v:.1f}"/>'
+            )
             out.append(f'<text x="{left - 5}" y="{v + 4:.1f}" text-anchor="end">{text}</text>')
         out.append(
-            f'<text x="{left + width / 2}" y="{top + height + 33}" text-anchor="middle">{html.escape(xlabel)}</text>'
+            f'<text x="{left + width / 2}" y="{top + height + 33}" text-anchor="middle">'
+            f"{html.escape(xlabel)}</text>"
         )
         out.append(
             f'<text transform="translate(14 {top + height / 2}) rotate(-90)" text-anchor="middle">'
@@ -356,12 +386,14 @@ def interactive_ls(
         y1 = min(max(frame.py(theta[0] * xlim[0] + theta[1]), -1e6), 1e6)
         y2 = min(max(frame.py(theta[0] * xlim[1] + theta[1]), -1e6), 1e6)
         return (
-            f'<line class="idw-line-{name}" x1="{frame.px(xlim[0]):.2f}" x2="{frame.px(xlim[1]):.2f}" '
+            f'<line class="idw-line-{name}" '
+            f'x1="{frame.px(xlim[0]):.2f}" x2="{frame.px(xlim[1]):.2f}" '
             f'y1="{y1:.2f}" y2="{y2:.2f}"/>'
         )
 
     circles = "".join(
-        f'<circle class="idw-point{" idw-selected" if k == sel else ""}" tabindex="0" role="button" '
+        f'<circle class="idw-point{" idw-selected" if k == sel else ""}" '
+        'tabindex="0" role="button" '
         f'aria-pressed="{"true" if k == sel else "false"}" '
         f'aria-label="point {k}: x {px_:.2f}, y {py_:.2f}{", selected" if k == sel else ""}" '
         f'cx="{frame.px(px_):.2f}" cy="{frame.py(py_):.2f}" r="7"/>'
@@ -371,7 +403,8 @@ def interactive_ls(
         far = "far from the others" if state["h_ii"] > 0.5 else "among the others"
         alt = (
             f"Scatter plot of {len(pts)} points with their least-squares line. The selected point "
-            f"{sel}, at x = {pts[sel, 0]:.2f}, lies {far} in x and has leverage {state['h_ii']:.2f}. "
+            f"{sel}, at x = {pts[sel, 0]:.2f}, lies {far} in x and has leverage "
+            f"{state['h_ii']:.2f}. "
             "Three more lines show the fit without it: exact leave-one-out, the influence "
             "function's prediction and the leverage-corrected prediction, which coincides with "
             "the exact one."
@@ -387,18 +420,25 @@ def interactive_ls(
         "inf": change(state["influence_prediction"]),
         "lev": change(state["leverage_prediction"]),
     }
-    styles = {None: "idw-line-fit", "loo": "idw-line-loo", "influence": "idw-line-influence",
-              "leverage": "idw-line-leverage"}
+    styles = {
+        None: "idw-line-fit",
+        "loo": "idw-line-loo",
+        "influence": "idw-line-influence",
+        "leverage": "idw-line-leverage",
+    }
     rows = "".join(
         f'<tr><td><svg width="28" height="10" aria-hidden="true" style="display:inline;width:28px">'
-        f'<line class="{styles[line_name]}" x1="0" x2="28" y1="5" y2="5"/></svg> {html.escape(label)}</td>'
-        f'<td data-out="{key}-w">{_fmt(values[key][0])}</td><td data-out="{key}-b">{_fmt(values[key][1])}</td></tr>'
+        f'<line class="{styles[line_name]}" x1="0" x2="28" y1="5" y2="5"/></svg> '
+        f"{html.escape(label)}</td>"
+        f'<td data-out="{key}-w">{_fmt(values[key][0])}</td>'
+        f'<td data-out="{key}-b">{_fmt(values[key][1])}</td></tr>'
         for key, label, line_name in _LS_ROWS
     )
     factor = "\u221e" if state["status"] == "leverage-one" else f"{1 / state['one_minus_h']:.3f}"
     parts = [
         f'<figure class="idw idw-ls" id="{uid}" data-influence-demo="ls" '
-        f'data-config="{_attr({"plot": plot, "xlim": xlim, "ylim": ylim})}" data-state="{_attr(state)}">',
+        f'data-config="{_attr({"plot": plot, "xlim": xlim, "ylim": ylim})}" '
+        f'data-state="{_attr(state)}">',
         f'<svg viewBox="0 0 {width} {height}" role="group" aria-labelledby="{uid}-title" '
         f'aria-describedby="{uid}-desc">',
         f'<title id="{uid}-title">Least-squares fit with draggable points</title>',
@@ -414,13 +454,14 @@ def interactive_ls(
         "</g>",
         circles,
         "</svg>",
-        '<div class="idw-controls"><button type="button" class="idw-reset">Reset the points</button>'
+        '<div class="idw-controls">'
+        '<button type="button" class="idw-reset">Reset the points</button>'
         "<span>Drag a point, or Tab to it: Enter selects, arrow keys move it.</span></div>",
         f'<p>Selected point <b data-out="selected">{sel}</b>: leverage h\u1d62\u1d62 = '
         f'<b data-out="h">{state["h_ii"]:.4f}</b>, 1/(1 \u2212 h\u1d62\u1d62) = '
         f'<b data-out="factor">{factor}</b>, residual e\u1d62 = <b data-out="residual">'
-        f'{_fmt(state["residual"])}</b></p>',
-        f'<table><thead><tr><th></th><th>slope w</th><th>intercept b</th></tr></thead><tbody>{rows}'
+        f"{_fmt(state['residual'])}</b></p>",
+        f"<table><thead><tr><th></th><th>slope w</th><th>intercept b</th></tr></thead><tbody>{rows}"
         "</tbody></table>",
         '<p class="idw-message" role="status" aria-live="polite" data-out="message"></p>',
         f"<figcaption>{html.escape(caption)}</figcaption>" if caption else "",
@@ -524,7 +565,8 @@ def slider(
             f'x2="{fr.px(lim[1]):.1f}" y2="{fr.py(lim[1]):.1f}"/>'
         )
         groups.append(
-            f'<g class="idw-frame" data-frame="{k}" visibility="{"visible" if k == start else "hidden"}">'
+            f'<g class="idw-frame" data-frame="{k}" '
+            f'visibility="{"visible" if k == start else "hidden"}">'
             f"{fr.axes(xlabel, ylabel)}{diag}{paths}</g>"
         )
         shown = {s: format(f["stats"][s], stat_format) for s in stat_names}
@@ -536,11 +578,14 @@ def slider(
     )
     first = meta[start]
     table = "".join(
-        f'<tr><td>{html.escape(s)}</td><td data-stat="{html.escape(s)}">{first["shown"][s]}</td></tr>'
+        f"<tr><td>{html.escape(s)}</td>"
+        f'<td data-stat="{html.escape(s)}">{first["shown"][s]}</td></tr>'
         for s in stat_names
     )
     if alt is None:
-        alt = f"Scatter plot of {ylabel} against {xlabel} for {first['label']}, with the line y = x."
+        alt = (
+            f"Scatter plot of {ylabel} against {xlabel} for {first['label']}, with the line y = x."
+        )
     state = {k: first[k] for k in ("label", "value", "stats")}
     state = {"index": start, **state}
     parts = [
@@ -550,7 +595,8 @@ def slider(
         f'<input class="idw-range" id="{uid}-range" type="range" min="0" max="{len(frames) - 1}" '
         f'step="1" value="{start}" aria-valuetext="{html.escape(first["label"])}"/></div>',
         f'<p>Showing <b data-out="label">{html.escape(first["label"])}</b></p>',
-        f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="{uid}-title" aria-describedby="{uid}-desc">',
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="{uid}-title" '
+        f'aria-describedby="{uid}-desc">',
         f'<title id="{uid}-title">{html.escape(ylabel)} against {html.escape(xlabel)}</title>',
         f'<desc id="{uid}-desc">{html.escape(alt)}</desc>',
         *groups,
@@ -582,15 +628,25 @@ def _check_frames(frames, series, start):
         if len(ys) != len(series):
             raise ValueError(f"frame {k} has {len(ys)} series in 'y'; series names {len(series)}")
         if any(v.size != x.size for v in ys):
-            raise ValueError(f"frame {k}: every series in 'y' must have the length of 'x', {x.size}")
+            raise ValueError(
+                f"frame {k}: every series in 'y' must have the length of 'x', {x.size}"
+            )
         stats = {str(s): float(v) for s, v in f["stats"].items()}
-        if not all(math.isfinite(v) for v in stats.values()) or not math.isfinite(float(f["value"])):
+        if not all(math.isfinite(v) for v in stats.values()) or not math.isfinite(
+            float(f["value"])
+        ):
             raise ValueError(f"frame {k}: its value and stats must be finite numbers")
         if names is None:
             names = list(stats)
         elif list(stats) != names:
             raise ValueError(f"frame {k} has stats {list(stats)}; frame 0 has {names}")
-        out.append({"label": str(f["label"]), "value": float(f["value"]), "x": x, "y": ys, "stats": stats})
-    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or not 0 <= start < len(out):
+        out.append(
+            {"label": str(f["label"]), "value": float(f["value"]), "x": x, "y": ys, "stats": stats}
+        )
+    if (
+        isinstance(start, bool)
+        or not isinstance(start, (int, np.integer))
+        or not 0 <= start < len(out)
+    ):
         raise ValueError(f"start must be an index in 0 .. {len(out) - 1}; got {start!r}")
     return out

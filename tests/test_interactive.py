@@ -60,7 +60,9 @@ def line_data(n=10, seed=1, far=2.0):
 
 
 def close(a, b, scale=1.0):
-    np.testing.assert_allclose(np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=RTOL, atol=RTOL * scale)
+    np.testing.assert_allclose(
+        np.asarray(a, dtype=float), np.asarray(b, dtype=float), rtol=RTOL, atol=RTOL * scale
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -140,11 +142,21 @@ def test_static_first_frame_draws_the_state():
     assert sel == int(np.argmax(leverage(add_intercept(x[:, None]))))
     assert [("idw-selected" in c["class"]) for c in circles] == [k == sel for k in range(x.size)]
     # every line passes through its theta at the two ends of the x axis
-    for name, key in [("fit", "theta_hat"), ("loo", "theta_loo"), ("influence", "influence_prediction")]:
-        (line,) = [e for e in elements(fig.html, "line", f"idw-line-{name}") if e["x1"] != "0"]  # not the legend
+    for name, key in [
+        ("fit", "theta_hat"),
+        ("loo", "theta_loo"),
+        ("influence", "influence_prediction"),
+    ]:
+        (line,) = [
+            e for e in elements(fig.html, "line", f"idw-line-{name}") if e["x1"] != "0"
+        ]  # not the legend
         w, b = fig.state[key]
-        np.testing.assert_allclose(float(line["y1"]), top + height - (w * -0.5 + b) / 4 * height, atol=0.005)
-        np.testing.assert_allclose(float(line["y2"]), top + height - (w * 3.5 + b) / 4 * height, atol=0.005)
+        np.testing.assert_allclose(
+            float(line["y1"]), top + height - (w * -0.5 + b) / 4 * height, atol=0.005
+        )
+        np.testing.assert_allclose(
+            float(line["y2"]), top + height - (w * 3.5 + b) / 4 * height, atol=0.005
+        )
     # the text alternative of the first frame, and keyboard access to every point
     (desc,) = re.findall(r"<desc[^>]*>(.*?)</desc>", fig.html)
     assert f"selected point {sel}" in desc
@@ -161,7 +173,10 @@ def test_the_page_is_self_contained():
     code = re.findall(r"<script>(.*?)</script>", interactive_ls(x, y).html, flags=re.DOTALL)[0]
     # the packaged script, inlined without its comments and indentation (the browser
     # check runs this inlined copy)
-    assert "function compute(points, sel) {" in code and "NS.ls = { compute: compute, init: init };" in code
+    assert (
+        "function compute(points, sel) {" in code
+        and "NS.ls = { compute: compute, init: init };" in code
+    )
     assert "/*" not in code and " // " not in code and len(code) < 0.8 * len(js)
 
 
@@ -178,15 +193,35 @@ def test_page_weight_stays_small():
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0]}, ValueError, "x and y have different lengths: 3 against 2"),
+        (
+            {"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0]},
+            ValueError,
+            "x and y have different lengths: 3 against 2",
+        ),
         ({"x": [0.0, 1.0], "y": [0.0, 1.0]}, ValueError, "need at least 3 points; got 2"),
         ({"x": [0.0, np.nan, 2.0], "y": [0.0, 1.0, 2.0]}, ValueError, "x contains NaN or inf"),
         ({"x": [[0.0, 1.0, 2.0]], "y": [0.0, 1.0, 2.0]}, ValueError, "x must be 1-D"),
         ({"x": [1.0, 1.0, 1.0], "y": [0.0, 1.0, 2.0]}, ValueError, "every point has the same x"),
-        ({"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 2.0], "selected": 3}, ValueError, r"selected must lie in 0 \.\. 2; got 3"),
-        ({"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 2.0], "selected": 1.0}, TypeError, "selected must be an integer index"),
-        ({"x": [0.0, 1.0, 2.0], "y": [0.0, 1.5, 2.0], "xlim": (2, 1)}, ValueError, "xlim must be a pair"),
-        ({"x": [0.0, 1.0, 2.0], "y": [0.0, 1.5, 2.0], "ylim": (0, 1)}, ValueError, "does not contain every point"),
+        (
+            {"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 2.0], "selected": 3},
+            ValueError,
+            r"selected must lie in 0 \.\. 2; got 3",
+        ),
+        (
+            {"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 2.0], "selected": 1.0},
+            TypeError,
+            "selected must be an integer index",
+        ),
+        (
+            {"x": [0.0, 1.0, 2.0], "y": [0.0, 1.5, 2.0], "xlim": (2, 1)},
+            ValueError,
+            "xlim must be a pair",
+        ),
+        (
+            {"x": [0.0, 1.0, 2.0], "y": [0.0, 1.5, 2.0], "ylim": (0, 1)},
+            ValueError,
+            "does not contain every point",
+        ),
     ],
 )
 def test_interactive_ls_errors(kwargs, error, match):
@@ -199,7 +234,13 @@ def test_interactive_ls_errors(kwargs, error, match):
 
 def _frame(s, n=20):
     a = np.linspace(-1.0, 1.0, n)
-    return {"label": f"s = {s:g}", "value": s, "x": a, "y": [s * a, a**3], "stats": {"slope": s, "inverse": 1 / s}}
+    return {
+        "label": f"s = {s:g}",
+        "value": s,
+        "x": a,
+        "y": [s * a, a**3],
+        "stats": {"slope": s, "inverse": 1 / s},
+    }
 
 
 def test_slider_state_and_frames_in_the_page():
@@ -207,7 +248,11 @@ def test_slider_state_and_frames_in_the_page():
     frames = [_frame(s) for s in values]
     fig = slider(frames, series=("one", "two"), name="penalty", start=1, stat_format=".3e")
     state = page_state(fig)
-    assert state == fig.state == {"index": 1, "label": "s = 0.1", "value": 0.1, "stats": {"slope": 0.1, "inverse": 10.0}}
+    assert (
+        state
+        == fig.state
+        == {"index": 1, "label": "s = 0.1", "value": 0.1, "stats": {"slope": 0.1, "inverse": 10.0}}
+    )
     (root,) = elements(fig.html, "figure", "idw-slider")
     meta = json.loads(root["data-frames"])
     assert [m["stats"] for m in meta] == [f["stats"] for f in frames]  # exact: JSON keeps every bit
@@ -231,11 +276,23 @@ def test_slider_draws_every_point_of_every_frame():
     "frames, kwargs, match",
     [
         ([], {}, "frames is empty"),
-        ([{"label": "a", "x": [1.0], "y": [[1.0]], "stats": {}}], {}, r"frame 0 lacks the key\(s\) \['value'\]"),
-        ([{**_frame(1.0), "y": [[1.0, 2.0]]}], {"series": ("one",)}, "every series in 'y' must have the length"),
+        (
+            [{"label": "a", "x": [1.0], "y": [[1.0]], "stats": {}}],
+            {},
+            r"frame 0 lacks the key\(s\) \['value'\]",
+        ),
+        (
+            [{**_frame(1.0), "y": [[1.0, 2.0]]}],
+            {"series": ("one",)},
+            "every series in 'y' must have the length",
+        ),
         ([_frame(1.0)], {"series": ("one",)}, "frame 0 has 2 series in 'y'; series names 1"),
         ([_frame(1.0)], {"series": ("a", "b", "c")}, "series must name one or two series"),
-        ([_frame(1.0), {**_frame(2.0), "stats": {"slope": 2.0}}], {}, r"frame 1 has stats \['slope'\]"),
+        (
+            [_frame(1.0), {**_frame(2.0), "stats": {"slope": 2.0}}],
+            {},
+            r"frame 1 has stats \['slope'\]",
+        ),
         ([{**_frame(1.0), "stats": {"slope": float("nan")}}], {}, "must be finite numbers"),
         ([_frame(1.0)], {"start": 1}, r"start must be an index in 0 \.\. 0; got 1"),
     ],

@@ -72,7 +72,9 @@ def assert_state_is_numpys(state):
     X = add_intercept(P[:, :1])
     model = LinearRegression().fit(X, P[:, 1])
     np.testing.assert_allclose(state["h_ii"], leverage(X)[i], rtol=RTOL)
-    np.testing.assert_allclose(state["theta_loo"], loo_params_ols(X, P[:, 1])[i], rtol=RTOL, atol=RTOL * scale)
+    np.testing.assert_allclose(
+        state["theta_loo"], loo_params_ols(X, P[:, 1])[i], rtol=RTOL, atol=RTOL * scale
+    )
     np.testing.assert_allclose(
         state["i_up_params"], influence_params(model, X, P[:, 1])[i], rtol=RTOL, atol=RTOL * scale
     )
@@ -115,17 +117,33 @@ def standalone(tmp_path_factory):
     degenerate = interactive_ls([0.0, 0.0, 0.0, 1.0], [1.0, 2.0, 0.0, 3.0], selected=3)
     a = np.linspace(-1.0, 1.0, 30)
     frames = [
-        {"label": f"λ = {s:g}", "value": s, "x": a, "y": [s * a, a**3], "stats": {"r": 1 / (1 + s), "s": s}}
+        {
+            "label": f"λ = {s:g}",
+            "value": s,
+            "x": a,
+            "y": [s * a, a**3],
+            "stats": {"r": 1 / (1 + s), "s": s},
+        }
         for s in (10.0, 1.0, 0.1, 1e-3)
     ]
     sl = slider(frames, series=("one", "two"), name="penalty λ")
     page = tmp_path_factory.mktemp("widgets") / "widgets.html"
     page.write_text(
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>widgets</title></head><body>"
-        + ls.html + sl.html + degenerate.html + "</body></html>",
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<title>widgets</title></head><body>"
+        + ls.html
+        + sl.html
+        + degenerate.html
+        + "</body></html>",
         encoding="utf-8",
     )
-    return {"url": page.as_uri(), "ls": ls, "slider": sl, "frames": frames, "degenerate": degenerate}
+    return {
+        "url": page.as_uri(),
+        "ls": ls,
+        "slider": sl,
+        "frames": frames,
+        "degenerate": degenerate,
+    }
 
 
 def test_drag_click_and_compare_with_numpy_from_disk(driver, standalone):
@@ -138,7 +156,14 @@ def test_drag_click_and_compare_with_numpy_from_disk(driver, standalone):
     state = read_state(driver, root)
     start = standalone["ls"].state
     assert state["selected"] == start["selected"] == 9 and state["points"] == start["points"]
-    for key in ("theta_hat", "h_ii", "i_up_params", "theta_loo", "influence_prediction", "leverage_prediction"):
+    for key in (
+        "theta_hat",
+        "h_ii",
+        "i_up_params",
+        "theta_loo",
+        "influence_prediction",
+        "leverage_prediction",
+    ):
         np.testing.assert_allclose(state[key], start[key], rtol=RTOL, atol=RTOL, err_msg=key)
     assert_state_is_numpys(state)
 
@@ -182,8 +207,12 @@ def test_keyboard_selects_and_moves_a_point(driver, standalone):
     moved = read_state(driver, root)
     ylim = json.loads(root.get_attribute("data-config"))["ylim"]
     xlim = json.loads(root.get_attribute("data-config"))["xlim"]
-    np.testing.assert_allclose(moved["points"][3][1] - before["points"][3][1], 2 * 0.02 * (ylim[1] - ylim[0]))
-    np.testing.assert_allclose(moved["points"][3][0] - before["points"][3][0], 0.02 * (xlim[1] - xlim[0]))
+    np.testing.assert_allclose(
+        moved["points"][3][1] - before["points"][3][1], 2 * 0.02 * (ylim[1] - ylim[0])
+    )
+    np.testing.assert_allclose(
+        moved["points"][3][0] - before["points"][3][0], 0.02 * (xlim[1] - xlim[0])
+    )
     assert moved["selected"] == 3
     assert_state_is_numpys(moved)
     assert severe(driver) == []
@@ -201,7 +230,9 @@ def test_leverage_one_is_explained_and_nothing_is_divided_by_zero(driver, standa
     message = root.find_element(By.CSS_SELECTOR, "[data-out='message']").text
     assert "no line is determined" in message and "infinite" in message
     assert root.find_element(By.CSS_SELECTOR, "[data-out='factor']").text == "\u221e"
-    assert root.find_element(By.CSS_SELECTOR, ".idw-line-loo").get_attribute("visibility") == "hidden"
+    assert (
+        root.find_element(By.CSS_SELECTOR, ".idw-line-loo").get_attribute("visibility") == "hidden"
+    )
     # move one of the three points off x = 0: every refit is defined again
     drag(driver, points_of(root)[0], 40, 0)
     state = read_state(driver, root)
@@ -218,7 +249,14 @@ def test_slider_from_the_keyboard_shows_the_precomputed_frames(driver, standalon
 
     driver.get(standalone["url"])
     root = driver.find_element(By.CSS_SELECTOR, "figure.idw-slider")
-    check_slider(driver, root, [{"label": f["label"], "value": f["value"], "stats": f["stats"]} for f in standalone["frames"]])
+    check_slider(
+        driver,
+        root,
+        [
+            {"label": f["label"], "value": f["value"], "stats": f["stats"]}
+            for f in standalone["frames"]
+        ],
+    )
     rng = root.find_element(By.CSS_SELECTOR, "input.idw-range")
     assert rng.get_attribute("aria-valuetext") == standalone["frames"][0]["label"]
     press(driver, Keys.ARROW_RIGHT)
@@ -241,7 +279,9 @@ def check_slider(driver, root, expected):
             press(driver, Keys.ARROW_RIGHT)
         state = read_state(driver, root)
         assert state == {"index": k, **want}
-        assert [g.get_attribute("visibility") for g in groups] == ["visible" if j == k else "hidden" for j in range(len(groups))]
+        assert [g.get_attribute("visibility") for g in groups] == [
+            "visible" if j == k else "hidden" for j in range(len(groups))
+        ]
         assert root.find_element(By.CSS_SELECTOR, "[data-out='label']").text == want["label"]
     press(driver, Keys.ARROW_RIGHT)  # past the end it stays on the last frame
     assert read_state(driver, root)["index"] == len(expected) - 1
