@@ -184,29 +184,18 @@ def compare_loop(n=2_000, m=1_000, p=100, l2=1.0, rng=0, repeats=3, loop_repeats
 
     Parameters
     ----------
-    n, m, p : int
-        Training points, test points, parameters.
-    l2 : float, default 1
-        The model's penalty.
-    rng : numpy.random.Generator or int, default 0
-        Seeds the problem.
+    n, m, p, l2, rng, rtol
+        As in :func:`compare_influence_loss` (smaller ``n`` by default: the loop is slow).
     repeats : int, default 3
         Repeats for the package.
     loop_repeats : int, default 1
         Repeats for the (slow) loop.
-    rtol : float, default 1e-8
-        The two results must agree to this relative tolerance.
 
     Returns
     -------
     dict
         ``n, m, p, package, loop`` (seconds), ``speedup`` (loop / package) and
-        ``max_abs_diff``.
-
-    Raises
-    ------
-    AssertionError
-        If the package and the loop disagree.
+        ``max_abs_diff``; an AssertionError is raised if the loop's numbers differ.
 
     Examples
     --------

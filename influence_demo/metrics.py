@@ -90,7 +90,7 @@ def spearman(a, b):
     Parameters
     ----------
     a, b : array_like
-        Equal numbers of finite values (at least two), flattened.
+        Two samples of one size (two values or more); ties get their average rank.
 
     Returns
     -------
