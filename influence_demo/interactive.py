@@ -94,7 +94,7 @@ def _fmt(v, digits=4):
     return f"{v:+.{digits}f}"
 
 
-def _nice_ticks(lo, hi, target=5):
+def _nice_ticks(lo, hi, target=6):
     """Round tick values inside [lo, hi] with a step of 1, 2, 2.5 or 5 times a power of 10."""
     raw = (hi - lo) / target
     power = 10.0 ** math.floor(math.log10(raw))
@@ -497,7 +497,9 @@ def slider(
     frame at a time and writes that frame's numbers into a table. Each frame has its own
     axes (equal on both, with the dashed line :math:`y = x`), so the shape of the scatter
     stays readable when its scale changes by orders of magnitude. The slider is a native
-    range input: the arrow keys, Home and End move it.
+    range input: the arrow keys, Home and End move it. Points are drawn at whole SVG units
+    (finer than a dot, and about 10 bytes a point); the numbers in the table, and in the
+    state, keep full precision.
 
     Used in the chapter *Influence on digits: where the approximation holds*.
 
@@ -556,7 +558,7 @@ def slider(
         fr = _Frame(plot, lim, lim)
         paths = "".join(
             f'<path class="{cls}" d="'
-            + "".join(f"M{fr.px(a):.1f} {fr.py(b):.1f}h0" for a, b in zip(f["x"], ys))
+            + "".join(f"M{fr.px(a):.0f} {fr.py(b):.0f}h0" for a, b in zip(f["x"], ys))
             + '"/>'
             for cls, ys in zip(classes, f["y"])
         )
@@ -601,7 +603,7 @@ def slider(
         f'<desc id="{uid}-desc">{html.escape(alt)}</desc>',
         *groups,
         "</svg>",
-        f"<p>{legend}<span>dashed: y = x</span></p>",
+        f"<p>{legend}<span>· dashed line: y = x</span></p>",
         f"<table><tbody>{table}</tbody></table>",
         f"<figcaption>{html.escape(caption)}</figcaption>" if caption else "",
         _script("slider.js"),

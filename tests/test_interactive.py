@@ -187,7 +187,7 @@ def test_page_weight_stays_small():
     frames = [_frame(s, n=250) for s in (0.5, 1.0, 2.0)]
     size = [len(slider(f, series=("one", "two")).html.encode()) for f in (frames, frames[:1])]
     per_frame = (size[0] - size[1]) / 2
-    assert per_frame < 2 * 250 * 20  # two series of 250 points: under 20 bytes a point
+    assert per_frame < 2 * 250 * 16  # two series of 250 points, and the axes: under 16 B a point
 
 
 @pytest.mark.parametrize(
