@@ -5,13 +5,29 @@ import numpy as np
 from .exceptions import NotFittedError
 
 
+def _is_sparse(a):
+    """True for a scipy sparse matrix or array (checked without importing scipy.sparse)."""
+    return hasattr(a, "toarray") and hasattr(a, "nnz")
+
+
 def as_matrix(X, name="X"):
     """Return ``X`` as a finite 2-D float array, or raise a ValueError that says why not."""
+    if _is_sparse(X):
+        raise TypeError(
+            f"{name} is a scipy sparse matrix ({type(X).__name__}, shape {X.shape}); the "
+            f"models work with dense arrays. Pass {name}.toarray() (it needs "
+            f"{8 * X.shape[0] * X.shape[1]:,} bytes)."
+        )
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
+        if X.ndim == 1 and "test" in name:
+            hint = (f"Use {name}.reshape(1, -1) for a single test point (one row of "
+                    f"{X.shape[0]} features), or {name}.reshape(-1, 1) for a single feature.")
+        else:
+            hint = (f"Use {name}.reshape(-1, 1) for a single feature, or {name}.reshape(1, -1) "
+                    "for a single sample.")
         raise ValueError(
-            f"{name} must be 2-D with shape (n_samples, n_features); got shape {X.shape}. "
-            f"Use {name}.reshape(-1, 1) for a single feature."
+            f"{name} must be 2-D with shape (n_samples, n_features); got shape {X.shape}. {hint}"
         )
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"{name} must not be empty; got shape {X.shape}")
@@ -23,7 +39,8 @@ def as_vector(y, name="y"):
     """Return ``y`` as a finite 1-D float array."""
     y = np.asarray(y, dtype=float)
     if y.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with shape (n_samples,); got shape {y.shape}")
+        hint = f" Pass {name}.ravel()." if y.ndim == 2 and y.shape[1] == 1 else ""
+        raise ValueError(f"{name} must be 1-D with shape (n_samples,); got shape {y.shape}.{hint}")
     check_finite(y, name)
     return y
 
@@ -60,10 +77,17 @@ def check_binary(y, name="y"):
     """Raise ValueError unless every label is 0 or 1."""
     bad = ~np.isin(y, (0.0, 1.0))
     if np.any(bad):
-        shown = np.unique(np.asarray(y)[bad])[:5]
+        y = np.asarray(y)
+        shown = np.unique(y[bad])[:5]
+        labels = np.unique(y)
+        if np.all(labels >= 0) and np.all(labels == np.round(labels)) and labels.max() >= 2:
+            K = int(labels.max()) + 1
+            hint = (f"These look like the class labels 0..{K - 1} of a {K}-class problem: "
+                    "LogisticRegression is binary; use a multi-class (softmax) model.")
+        else:
+            hint = "Map {-1, +1} labels with (y + 1) / 2."
         raise ValueError(
-            f"{name} must contain only the labels 0 and 1; found {shown.tolist()}. "
-            "Map {-1, +1} labels with (y + 1) / 2."
+            f"{name} must contain only the labels 0 and 1; found {shown.tolist()}. {hint}"
         )
 
 
@@ -96,8 +120,9 @@ def check_model(model):
     if kind.__module__.split(".")[0] == "sklearn":
         raise TypeError(
             f"{kind.__name__} is a scikit-learn estimator, not an influence_demo model. "
-            "Convert the fitted estimator with influence_demo.from_sklearn(estimator), which "
-            "returns a model with the same objective and parameters."
+            "Convert the fitted estimator with influence_demo.from_sklearn(estimator, X, y), "
+            "which returns a model with the same objective and parameters, and the data as "
+            "that model sees them."
         )
     raise TypeError(
         f"{kind.__module__}.{kind.__name__} is not an influence_demo model: it lacks "
