@@ -184,6 +184,11 @@ def test_drag_click_and_compare_with_numpy_from_disk(driver, standalone):
     assert clicked["selected"] == 2 and clicked["points"] == moved["points"]
     assert_state_is_numpys(clicked)
     assert "idw-selected" in points[2].get_attribute("class")
+    # the reset button brings back the points and the selection the page started with
+    root.find_element(By.CSS_SELECTOR, "button.idw-reset").click()
+    reset = read_state(driver, root)
+    assert reset["points"] == start["points"] and reset["selected"] == start["selected"]
+    assert_state_is_numpys(reset)
     assert severe(driver) == []
 
 
