@@ -281,6 +281,27 @@ def _merge_smallest(keys, idx, new_keys, new_idx, k):
     return np.take_along_axis(all_keys, order, axis=1), np.take_along_axis(all_idx, order, axis=1)
 
 
+def _update(keys, idx, values, new_idx, k, largest):
+    """Merge a block of scores into the running top ``k``, touching only rows that change.
+
+    ``keys`` are the sort keys (``-value`` for the largest, ``value`` for the smallest).
+    Once a row holds ``k`` entries, a new score enters only if it beats the ``k``-th
+    strictly: an equal score has a larger index and loses the tie. After the first blocks
+    few rows have such a score, so most of a block costs one comparison per value.
+    """
+    if keys.shape[1] < k:
+        return _merge_smallest(keys, idx, -values if largest else values, new_idx, k)
+    bound = keys[:, -1:]
+    beats = values > -bound if largest else values < bound
+    rows = np.flatnonzero(beats.any(axis=1))
+    if rows.size == 0:
+        return keys, idx
+    sub = -values[rows] if largest else values[rows]
+    keys, idx = keys.copy(), idx.copy()
+    keys[rows], idx[rows] = _merge_smallest(keys[rows], idx[rows], sub, new_idx, k)
+    return keys, idx
+
+
 def top_influences(
     model,
     X,
@@ -390,8 +411,8 @@ def top_influences(
             Gc = Gb[a : a + chunk]
             values = W @ Gc.T  # (m, c)
             idx = np.arange(start + a, start + a + Gc.shape[0])
-            hk, hi = _merge_smallest(hk, hi, -values, idx, k)
-            lk, li = _merge_smallest(lk, li, values, idx, k)
+            hk, hi = _update(hk, hi, values, idx, k, largest=True)
+            lk, li = _update(lk, li, values, idx, k, largest=False)
         start += Gb.shape[0]
     return TopInfluences(harmful=hi, harmful_values=-hk, helpful=li, helpful_values=lk, n_train=n)
 
