@@ -113,8 +113,8 @@ def topk_against_full(s, repeats):
     print(f"    top_influences           {format_time(t_top):>10}  peak {mb(peak_top):>9}")
     print(f"    same harmful lists: {same};  "
           f"largest value difference / max |I|: {err:.1e}")
-    return {"n": n, "time_influence_loss": t_il, "time_full": t_full, "peak_full": peak_full, "time_top": t_top,
-            "peak_top": peak_top, "same": same}
+    return {"n": n, "time_influence_loss": t_il, "time_full": t_full, "peak_full": peak_full,
+            "time_top": t_top, "peak_top": peak_top, "same": same}
 
 
 def block_cg(s, repeats):
