@@ -323,6 +323,7 @@ def lissa(
     rng=None,
     rtol=1e-3,
     warn=True,
+    curvature="hessian",
 ):
     r"""LiSSA: a truncated, optionally stochastic Neumann series for :math:`(H+\delta I)^{-1}V`.
 
@@ -365,6 +366,8 @@ def lissa(
         After the recursion the relative residual
         :math:`\max_j \lVert (H+\delta I)x_j - v_j\rVert / \lVert v_j\rVert` is computed
         with one exact Hessian-vector product; above ``rtol`` a ConvergenceWarning names it.
+    curvature : {"hessian", "ggn"}, default "hessian"
+        See :func:`inverse_hvp`.
 
     Returns
     -------
@@ -385,7 +388,7 @@ def lissa(
     check_fitted(model)
     damping = check_nonnegative(damping, "damping")
     rng = np.random.default_rng(rng)
-    op = model.hvp_operator(X, y)
+    op = curvature_operator(model, X, y, curvature)
     n, p = op.n, op.p
     V = _as_rhs(V, p)
     vector = V.ndim == 1
@@ -444,7 +447,79 @@ def lissa(
     return (Xs[:, 0] if vector else Xs), info
 
 
-def inverse_hvp(model, X, y, V, method="direct", damping=0.0, return_info=False, **options):
+CURVATURES = ("hessian", "ggn")
+
+
+def curvature_operator(model, X, y, curvature="hessian"):
+    """The map :math:`V \\mapsto CV` for the curvature :math:`C` that ``curvature`` names.
+
+    ``"hessian"`` is ``model.hvp_operator``; ``"ggn"`` is the Gauss–Newton matrix,
+    ``model.ggn_operator``, which only models with a nonlinear output layer provide (for a
+    model whose loss is a function of :math:`x^\\top\\theta` the two are equal).
+
+    Parameters
+    ----------
+    model : fitted model
+    X, y : the training data
+    curvature : {"hessian", "ggn"}
+
+    Returns
+    -------
+    callable
+        With attributes ``n`` and ``p``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``curvature``, or ``"ggn"`` with a model that has no GGN.
+
+    Examples
+    --------
+    >>> from influence_demo import LinearRegression
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]); y = np.array([1.0, 2.0, 0.0])
+    >>> op = curvature_operator(LinearRegression().fit(X, y), X, y)
+    >>> op(np.array([1.0, 0.0]))
+    array([4., 2.])
+    """
+    _check_curvature(model, curvature)
+    return model.hvp_operator(X, y) if curvature == "hessian" else model.ggn_operator(X, y)
+
+
+def _check_curvature(model, curvature):
+    if curvature not in CURVATURES:
+        raise ValueError(f"curvature must be 'hessian' or 'ggn'; got {curvature!r}")
+    if curvature == "ggn" and not callable(getattr(model, "ggn", None)):
+        raise ValueError(
+            f"{type(model).__name__} has no Gauss-Newton matrix (ggn): its loss depends on theta "
+            "only through x^T theta, so the GGN is the Hessian. Use curvature='hessian'."
+        )
+
+
+def _curvature_cholesky(model, X, y, curvature, damping):
+    """Cholesky of the explicit curvature plus damping; an indefinite one gets an error that
+    names its most negative eigenvalue and the damping that would fix it."""
+    _check_curvature(model, curvature)
+    name = "Hessian" if curvature == "hessian" else "Gauss-Newton matrix"
+    C = model.hessian(X, y) if curvature == "hessian" else model.ggn(X, y)
+    A = C.copy()
+    A[np.diag_indices_from(A)] += damping
+    try:
+        return Cholesky(A, f"{name} + damping*I")
+    except NotPositiveDefiniteError as err:
+        eig = np.linalg.eigvalsh(C)
+        lam = float(eig[0])
+        if lam + damping > 0 or lam >= -1e-10 * float(np.max(np.abs(eig))):
+            raise  # positive definite after all, or singular rather than indefinite
+        raise NotPositiveDefiniteError(
+            f"{err} The {name} is indefinite: its most negative eigenvalue is {lam:.4g}, so "
+            f"damping must exceed {-lam:.4g} (got damping={damping:g}). Or use "
+            "curvature='ggn': the Gauss-Newton matrix is positive semi-definite."
+        ) from None
+
+
+def inverse_hvp(
+    model, X, y, V, method="direct", damping=0.0, return_info=False, curvature="hessian", **options
+):
     r"""Solve :math:`(H + \delta I)\,U = V` for the training Hessian of a fitted model.
 
     :math:`H = \nabla^2 R(\hat\theta)` includes the model's L2 penalty; ``damping``
@@ -462,6 +537,10 @@ def inverse_hvp(model, X, y, V, method="direct", damping=0.0, return_info=False,
     damping : float, default 0
     return_info : bool, default False
         Also return the :class:`SolverInfo` (``None`` for ``"direct"``).
+    curvature : {"hessian", "ggn"}, default "hessian"
+        Solve with the Hessian, or with the Gauss–Newton matrix :math:`G` (positive
+        semi-definite, the curvature of K-FAC and EK-FAC) of a model that has one
+        (:class:`~influence_demo.nn.MLPClassifier`, :class:`~influence_demo.nn.SoftmaxRegression`).
     **options
         Passed to :func:`cg` (``rtol``, ``atol``, ``maxiter``, ``callback``, ``x0``,
         ``block``; ``block=True`` shares one Krylov space among many right-hand sides) or
@@ -475,6 +554,8 @@ def inverse_hvp(model, X, y, V, method="direct", damping=0.0, return_info=False,
     ------
     NotPositiveDefiniteError
         If :math:`H + \delta I` is singular or indefinite (add damping or an L2 penalty).
+        For an indefinite matrix the message names its most negative eigenvalue and the
+        damping that would make it positive definite.
 
     Examples
     --------
@@ -495,13 +576,11 @@ def inverse_hvp(model, X, y, V, method="direct", damping=0.0, return_info=False,
     if method == "direct":
         if options:
             raise TypeError(f"method='direct' takes no options; got {sorted(options)}")
-        H = model.hessian(X, y)
-        H[np.diag_indices_from(H)] += damping
-        U = Cholesky(H, "Hessian H + damping*I").solve(V)
+        U = _curvature_cholesky(model, X, y, curvature, damping).solve(V)
         info = None
     elif method == "cg":
-        op = model.hvp_operator(X, y)
+        op = curvature_operator(model, X, y, curvature)
         U, info = cg(lambda P: op(P) + damping * P, V, **options)
     else:
-        U, info = lissa(model, X, y, V, damping=damping, **options)
+        U, info = lissa(model, X, y, V, damping=damping, curvature=curvature, **options)
     return (U, info) if return_info else U

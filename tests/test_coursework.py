@@ -10,6 +10,7 @@ from influence_demo.coursework import (
     check_logistic_grad,
     check_loo_ols,
     check_loo_onestep,
+    check_mlp_hvp,
     check_self_influence,
 )
 
@@ -471,7 +472,7 @@ def test_loo_onestep_transposed(capsys):
 
 CHECKERS = [
     check_loo_ols, check_logistic_grad, check_hvp, check_cg, check_self_influence,
-    check_loo_onestep,
+    check_loo_onestep, check_mlp_hvp,
 ]
 
 

@@ -18,7 +18,9 @@ code. Each checker returns ``True`` or ``False``, so it can also be used in an `
   parameters of logistic regression, shape (n, p) (chapter :ref:`digits_influence`);
 - :func:`check_self_influence`: ``fn(X, y, theta, l2)`` returns the self-influences,
   shape (n,) (chapter :ref:`mislabeled`);
-- :func:`check_hvp`: ``fn(X, y, theta, l2, V)`` returns ``H @ V`` (chapter :ref:`solvers`).
+- :func:`check_hvp`: ``fn(X, y, theta, l2, V)`` returns ``H @ V`` (chapter :ref:`solvers`);
+- :func:`check_mlp_hvp`: ``fn(X, y, theta, n_hidden, l2, V)`` returns the exact ``H @ V`` of a
+  one-hidden-layer network, by the R-operator (chapter :ref:`neural_network`).
 
 The checkers of a chapter live in the module of that name (``coursework.least_squares``,
 ...); all of them run on :mod:`influence_demo.coursework.harness`, and draw their random
@@ -48,6 +50,7 @@ from .digits_influence import check_loo_onestep
 from .least_squares import check_loo_ols
 from .logistic_cg import check_cg, check_logistic_grad
 from .mislabeled import check_self_influence
+from .neural_network import check_mlp_hvp
 from .solvers import check_hvp
 
 __all__ = [
@@ -57,4 +60,5 @@ __all__ = [
     "check_cg",
     "check_self_influence",
     "check_loo_onestep",
+    "check_mlp_hvp",
 ]
