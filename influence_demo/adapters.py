@@ -36,8 +36,9 @@ from .models import LinearRegression, LogisticRegression, add_intercept
 
 __all__ = ["SklearnAdapted", "from_sklearn"]
 
-# How far the polished minimiser may lie from scikit-learn's coefficients, relative to
-# their size, before the adapter concludes that the estimator minimised another objective.
+# How far, by default, the polished minimiser may lie from scikit-learn's coefficients,
+# relative to their size, before the adapter concludes that the estimator is not at the
+# minimiser of its objective.
 FAR = 1e-2
 
 
@@ -258,7 +259,7 @@ def _relative_gradient(model, X, y, theta):
     return float(np.linalg.norm(g) / scale) if scale > 0 else 0.0
 
 
-def from_sklearn(estimator, X, y):
+def from_sklearn(estimator, X, y, max_shift=FAR):
     r"""Translate a fitted scikit-learn linear model into a package model, with its data.
 
     The package model has exactly the estimator's objective: ``l2 = 1/C`` for
@@ -279,6 +280,11 @@ def from_sklearn(estimator, X, y):
         The training inputs the estimator was fitted on (sparse input is densified).
     y : array, shape (n,)
         The training targets (class labels as the estimator saw them).
+    max_shift : float, default 1e-2
+        Largest accepted :math:`\lVert\hat\theta - \theta_{\text{sklearn}}\rVert /
+        \lVert\hat\theta\rVert` after polishing. A larger distance means that the
+        estimator is not the model whose influence would be computed: it did not converge,
+        or it minimised another objective.
 
     Returns
     -------
@@ -295,7 +301,8 @@ def from_sklearn(estimator, X, y):
         For an unfitted estimator, an L1 or elastic-net penalty, ``class_weight``, more
         than two classes, several targets, ``positive=True``, data that do not match the
         estimator, or coefficients far from the minimiser of the estimator's objective on
-        these data (a fit with ``sample_weight``, on other data, or far from converged).
+        these data (more than ``max_shift`` away: a fit far from converged, with
+        ``sample_weight``, or on other data).
 
     Examples
     --------
@@ -336,12 +343,14 @@ def from_sklearn(estimator, X, y):
     shift = float(
         np.linalg.norm(theta - theta_sk) / max(np.linalg.norm(theta), np.finfo(float).tiny)
     )
-    if shift > FAR:
+    if shift > max_shift:
         raise ValueError(
             f"scikit-learn's coefficients are far from the minimiser of the objective that "
-            f"its parameters imply on these data (relative distance {shift:.2g}, relative "
-            f"gradient norm {rel_sk:.2g}). Was it fitted with sample_weight (not supported), "
-            "on other data, or stopped far from convergence (raise max_iter, lower tol)?"
+            f"its parameters imply on these data (relative distance {shift:.2g} > max_shift = "
+            f"{max_shift:.2g}; relative gradient norm {rel_sk:.2g}). Either the estimator "
+            "stopped far from convergence (refit it with a larger max_iter or a smaller tol, "
+            "or standardise the features; or pass max_shift=np.inf to use the minimiser "
+            "anyway), or it was fitted with sample_weight (not supported) or on other data."
         )
     fitted = model.with_theta(theta)
     return SklearnAdapted(

@@ -2,10 +2,12 @@
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
 from sklearn import linear_model as sk
+from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
 
 from influence_demo import influence_loss, influence_params, loo_params, loo_params_ols
 from influence_demo.adapters import from_sklearn
@@ -245,12 +247,12 @@ def test_data_that_do_not_match_the_estimator_get_clear_errors():
     weighted = sk.LogisticRegression(max_iter=1000).fit(X, y, sample_weight=w)
     with pytest.raises(
         ValueError,
-        match=r"far from the minimiser .* Was it fitted with sample_weight \(not supported\)",
+        match=r"far from the minimiser .* fitted with sample_weight \(not supported\)",
     ):
         from_sklearn(weighted, X, y)
     Xr, yr, _, _ = regression_data()
     ridge = sk.Ridge(alpha=1.0).fit(Xr, yr, sample_weight=np.linspace(0.1, 5.0, len(yr)))
-    with pytest.raises(ValueError, match=r"Was it fitted with sample_weight"):
+    with pytest.raises(ValueError, match=r"fitted with sample_weight \(not supported\)"):
         from_sklearn(ridge, Xr, yr)
 
 
@@ -269,3 +271,22 @@ def test_the_package_imports_without_scikit_learn():
         "from_sklearn needs scikit-learn, which is not installed: pip install scikit-learn"
         in out.stdout
     )
+
+
+def test_an_estimator_far_from_convergence_is_refused_unless_asked():
+    # Unscaled features: lbfgs stops at max_iter far from the minimiser. Its predictions are
+    # not those of the model whose influence would be computed, so the adapter refuses,
+    # unless max_shift says to use the minimiser anyway.
+    X, y, _, _ = logistic_data(n=200, d=5, seed=4)
+    X = X * np.logspace(0, 3, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkConvergenceWarning)
+        est = sk.LogisticRegression(C=1.0, max_iter=3).fit(X, y)
+    with pytest.raises(
+        ValueError, match=r"relative distance .* > max_shift = 0\.01.*pass max_shift=np\.inf"
+    ):
+        from_sklearn(est, X, y)
+    adapted = from_sklearn(est, X, y, max_shift=np.inf)
+    assert adapted.polish_shift > 1e-2 and adapted.grad_norm < 1e-12
+    theta, _ = by_hand_logistic(X, (y == 1).astype(float), 1.0, True)
+    np.testing.assert_allclose(adapted.model.theta_, theta, rtol=1e-8)
