@@ -37,4 +37,4 @@ class ConvergenceWarning(RuntimeWarning):
 
 
 class NotAtOptimumWarning(RuntimeWarning):
-    """The parameters are not a minimiser of the objective, so the influence function is not defined there."""
+    """The parameters do not minimise the objective: the influence function is not defined there."""

@@ -14,15 +14,14 @@ so the influence function is off by exactly the leverage factor :math:`1/(1-h_{i
 """
 
 import numpy as np
-
-from ._linalg import Cholesky
 from tqdm import tqdm
 
+from ._linalg import Cholesky
 from ._validation import as_matrix, check_fitted, check_nonnegative, check_Xy
 
 
 def leverage(X, l2=0.0):
-    r"""Diagonal of the hat matrix :math:`X (X^\top X + \tfrac{\lambda}{2} I)^{-1} X^\top`, shape (n,).
+    r"""Leverages: the diagonal of :math:`X (X^\top X + \tfrac{\lambda}{2} I)^{-1} X^\top`.
 
     With ``l2 = 0`` this is the ordinary leverage :math:`h_{ii}`: it lies in
     :math:`[0, 1]` and sums to :math:`p`. ``l2`` is the penalty of
@@ -129,7 +128,9 @@ def _indices(indices, n):
 
 
 def loo_params(model, X, y, indices=None, progress=None):
-    r"""Brute force: row :math:`k` is :math:`\hat\theta_{-i}` for ``i = indices[k]``, from an actual refit without :math:`z_i`.
+    r"""Leave-one-out parameters by brute force: one actual refit without each chosen point.
+
+    Row :math:`k` is :math:`\hat\theta_{-i}` for ``i = indices[k]``.
 
     Each refit calls ``model.refit`` on the data without :math:`z_i`, warm-started from the
     full-data :math:`\hat\theta`. This is the ground truth the influence function is
@@ -184,7 +185,8 @@ def loo_params(model, X, y, indices=None, progress=None):
     out = np.empty((idx.size, model.n_params_))
     keep = np.ones(X.shape[0], dtype=bool)
     show = None if progress is None and idx.size > 50 else bool(progress)
-    for k, i in enumerate(tqdm(idx, desc="leave-one-out refits", disable=None if show is None else not show)):
+    bar = tqdm(idx, desc="leave-one-out refits", disable=None if show is None else not show)
+    for k, i in enumerate(bar):
         keep[i] = False
         out[k] = model.refit(X[keep], y[keep], theta0=model.theta_)
         keep[i] = True
@@ -205,7 +207,10 @@ def _loss_change(model, X_test, y_test, thetas):
 
 
 def loo_loss_change(model, X, y, X_test, y_test, loo_thetas=None, indices=None, progress=None):
-    r"""Entry ``[j, k]`` is :math:`L(z_{\text{test},j}, \hat\theta_{-i}) - L(z_{\text{test},j}, \hat\theta)` for ``i = indices[k]``, from refits.
+    r"""Actual change in each test loss when each chosen point is removed, from refits.
+
+    Entry ``[j, k]`` is :math:`L(z_{\text{test},j}, \hat\theta_{-i}) -
+    L(z_{\text{test},j}, \hat\theta)` for ``i = indices[k]``.
 
     Parameters
     ----------
@@ -246,7 +251,9 @@ def loo_loss_change(model, X, y, X_test, y_test, loo_thetas=None, indices=None, 
     """
     check_fitted(model)
     X, y = check_Xy(X, y, n_features=model.n_features_)
-    X_test, y_test = check_Xy(X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test"))
+    X_test, y_test = check_Xy(
+        X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test")
+    )
     model.check_targets(y_test)
     idx = _indices(indices, X.shape[0])
     if loo_thetas is None:
@@ -260,7 +267,7 @@ def loo_loss_change(model, X, y, X_test, y_test, loo_thetas=None, indices=None, 
 
 
 def loo_params_onestep(model, X, y):
-    r"""One Newton step from :math:`\hat\theta` on the objective without :math:`z_i`, for every :math:`i`, shape (n, p).
+    r"""One-step leave-one-out: a Newton step from :math:`\hat\theta` without each point.
 
     Both models have :math:`\nabla L(z_i) = g_i x_i` and
     :math:`\nabla^2 L(z_i) = c_i x_i x_i^\top`. The Newton step on
@@ -331,7 +338,7 @@ def _leverage_pieces(model, X, y):
 
 
 def generalized_leverage(model, X, y):
-    r"""Generalized leverage :math:`h_i = \ell''(s_i)\, x_i^\top H^{-1} x_i` of every training point, shape (n,).
+    r"""Generalized leverage :math:`h_i = \ell''(s_i)\, x_i^\top H^{-1} x_i` of each training point.
 
     :math:`\ell''(s_i)` is the curvature of the loss at the fit (:math:`p_i(1-p_i)` for
     logistic regression, 2 for least squares) and :math:`H` the Hessian of the objective,
@@ -365,8 +372,11 @@ def generalized_leverage(model, X, y):
 
 
 def loo_loss_change_onestep(model, X, y, X_test, y_test):
-    r"""Entry ``[j, i]`` is :math:`L(z_{\text{test},j}, \tilde\theta_{-i}) - L(z_{\text{test},j}, \hat\theta)`
-    with :math:`\tilde\theta_{-i}` from :func:`loo_params_onestep`, shape (m, n).
+    r"""Change in each test loss at the one-step leave-one-out parameters, shape (m, n).
+
+    Entry ``[j, i]`` is :math:`L(z_{\text{test},j}, \tilde\theta_{-i}) -
+    L(z_{\text{test},j}, \hat\theta)` with :math:`\tilde\theta_{-i}` from
+    :func:`loo_params_onestep`.
 
     The loss is evaluated exactly at the one-step parameters (not linearised). Used in the
     chapter :doc:`/book/digits_influence`.
@@ -397,6 +407,8 @@ def loo_loss_change_onestep(model, X, y, X_test, y_test):
     True
     """
     check_fitted(model)
-    X_test, y_test = check_Xy(X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test"))
+    X_test, y_test = check_Xy(
+        X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test")
+    )
     model.check_targets(y_test)
     return _loss_change(model, X_test, y_test, loo_params_onestep(model, X, y))

@@ -80,7 +80,9 @@ def sigmoid(s):
 
 
 class HessianOperator:
-    r"""The map :math:`V \mapsto HV = X^\top(c \odot XV) + \Lambda V` for fixed data and :math:`\theta`.
+    r"""The Hessian-vector product :math:`V \mapsto HV` for fixed data and :math:`\theta`.
+
+    :math:`HV = X^\top(c \odot XV) + \Lambda V`.
 
     Parameters
     ----------
@@ -112,7 +114,9 @@ class HessianOperator:
         return self.on_subset(slice(None), V)
 
     def on_subset(self, idx, V, factor=1.0):
-        r"""Mini-batch estimate :math:`\text{factor}\sum_{i\in\text{idx}} c_i x_i x_i^\top V + \Lambda V`.
+        r"""Mini-batch estimate of :math:`HV`.
+
+        :math:`\text{factor}\sum_{i\in\text{idx}} c_i x_i x_i^\top V + \Lambda V`.
 
         Parameters
         ----------
@@ -298,7 +302,7 @@ class Model:
         return rel
 
     def with_theta(self, theta, X=None, y=None):
-        """Return a copy of this model whose ``theta_`` is ``theta`` (for example, from another optimiser).
+        """Return a copy of this model whose ``theta_`` is ``theta`` (from another optimiser, say).
 
         Parameters
         ----------
@@ -386,7 +390,9 @@ class _LinearInTheta(Model):
         if self.unpenalized is not None:
             idx = np.asarray(self.unpenalized)
             if np.any((idx < -p) | (idx >= p)):
-                raise ValueError(f"unpenalized indices {idx.tolist()} out of range for {p} parameters")
+                raise ValueError(
+                    f"unpenalized indices {idx.tolist()} out of range for {p} parameters"
+                )
             lam[idx] = 0.0
         return lam
 
@@ -426,7 +432,11 @@ class _LinearInTheta(Model):
         return self._loss(X @ theta, y)
 
     def objective(self, X, y, theta=None):
-        r"""Training objective :math:`R(\theta) = \sum_i L(z_i,\theta) + \frac{\lambda}{2}\lVert\theta\rVert^2`.
+        r"""Training objective, the penalty included.
+
+        .. math::
+
+            R(\theta) = \sum_i L(z_i,\theta) + \frac{\lambda}{2}\lVert\theta\rVert^2 .
 
         Unpenalised coordinates (``unpenalized``) are left out of the penalty.
 
@@ -465,7 +475,7 @@ class _LinearInTheta(Model):
         return X.T @ self._dloss(X @ theta, y) + self._penalty_grad(theta)
 
     def grad(self, X, y, theta=None):
-        r"""Per-example gradients :math:`\nabla_\theta L(z_i, \theta) = \ell'(s_i) x_i`, shape (n, p).
+        r"""Per-example gradients :math:`\nabla_\theta L(z_i, \theta) = \ell'(s_i) x_i`.
 
         The penalty is not included (it belongs to :math:`R`, not to any one point).
 
@@ -484,7 +494,7 @@ class _LinearInTheta(Model):
         return self._dloss(X @ theta, y)[:, None] * X
 
     def hessian(self, X, y, theta=None):
-        r"""Hessian of the objective, :math:`H = X^\top \operatorname{diag}(\ell''(s)) X + \lambda I`, shape (p, p).
+        r"""Hessian of the objective, :math:`H = X^\top \operatorname{diag}(\ell''(s)) X + \Lambda`.
 
         Parameters
         ----------
@@ -529,7 +539,9 @@ class _LinearInTheta(Model):
         return HessianOperator(X, self._d2loss(X @ theta, y), self._penalty_vector(X.shape[1]))
 
     def curvature(self, X, y, theta=None):
-        r"""Per-example curvature :math:`\ell''(s_i)`, so that :math:`\nabla^2 L(z_i) = \ell''(s_i) x_i x_i^\top`.
+        r"""Per-example curvature :math:`\ell''(s_i)`.
+
+        It is the factor in :math:`\nabla^2 L(z_i) = \ell''(s_i) x_i x_i^\top`.
 
         Parameters
         ----------

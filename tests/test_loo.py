@@ -7,8 +7,8 @@ import pytest
 from influence_demo import (
     LinearRegression,
     LogisticRegression,
-    influence_loss,
     generalized_leverage,
+    influence_loss,
     influence_params,
     leverage,
     loo_loss_change,

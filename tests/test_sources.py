@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from influence_demo import (
-    NotAtOptimumWarning,
     LinearRegression,
     LogisticRegression,
+    NotAtOptimumWarning,
     SeparableDataError,
     add_intercept,
     gradient_descent,
