@@ -8,7 +8,8 @@ Conventions (the notation page of the book states them once, with a comparison t
     \mathcal I_{\text{up,loss}}(z, z_{\text{test}}) =
         -\nabla_\theta L(z_{\text{test}},\hat\theta)^\top H^{-1}\nabla_\theta L(z,\hat\theta),
 
-with :math:`H = \nabla^2 R(\hat\theta)` for :math:`R(\theta)=\sum_i L(z_i,\theta)+\frac\lambda2\lVert\theta\rVert^2`.
+with :math:`H = \nabla^2 R(\hat\theta)` for
+:math:`R(\theta)=\sum_i L(z_i,\theta)+\frac\lambda2\lVert\theta\rVert^2`.
 They are derivatives with respect to an up-weight :math:`\epsilon` on :math:`z`. Removing
 :math:`z_i` from a **sum** objective is :math:`\epsilon = -1`, so
 
@@ -32,7 +33,9 @@ from .solvers import inverse_hvp
 
 
 def _test_data(model, X_test, y_test):
-    X_test, y_test = check_Xy(X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test"))
+    X_test, y_test = check_Xy(
+        X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test")
+    )
     model.check_targets(y_test)
     return X_test, y_test
 
@@ -45,19 +48,40 @@ def _train_gradients(model, X, y):
 
 
 def influence_params(model, X, y, method="direct", damping=0.0, **options):
-    r"""Row :math:`i` is :math:`\mathcal I_{\text{up,params}}(z_i) = -H^{-1}\nabla_\theta L(z_i,\hat\theta)`.
+    r"""Influence of up-weighting each training point on the parameters, shape (n, p).
 
-    One block solve :math:`H^{-1} G^\top` for all ``n`` gradients at once.
+    Row :math:`i` is :math:`\mathcal I_{\text{up,params}}(z_i) =
+    -H^{-1}\nabla_\theta L(z_i,\hat\theta)`: one block solve :math:`H^{-1} G^\top` for all
+    ``n`` gradients at once. Removing :math:`z_i` changes :math:`\hat\theta` by about minus
+    this row. Used in the chapters :doc:`/book/least_squares` and
+    :doc:`/book/digits_influence`.
 
     Parameters
     ----------
-    model : fitted LinearRegression or LogisticRegression
-    X, y : the training data the model was fitted on
-    method, damping, **options : see :func:`~influence_demo.solvers.inverse_hvp`
+    model : Model
+        A fitted model (``theta_`` must be an optimum on ``X, y``; it warns if not).
+    X, y : arrays, shape (n, p) and (n,)
+        The training data the model was fitted on.
+    method : {"direct", "cg", "lissa"}, default "direct"
+        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`.
+    damping : float, default 0
+        Solve with :math:`H + \delta I` instead of :math:`H`.
+    **options
+        Passed to :func:`~influence_demo.solvers.inverse_hvp` (solver settings, curvature).
 
     Returns
     -------
     ndarray, shape (n, p)
+
+    Raises
+    ------
+    NotPositiveDefiniteError
+        If the (damped) Hessian is singular or indefinite.
+
+    Warns
+    -----
+    NotAtOptimumWarning
+        If ``theta_`` is not a minimiser of the objective on ``X, y``.
 
     Examples
     --------
@@ -77,7 +101,9 @@ def influence_params(model, X, y, method="direct", damping=0.0, **options):
 
 
 def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **options):
-    r"""Entry ``[j, i]`` is :math:`\mathcal I_{\text{up,loss}}(z_i, z_{\text{test},j})`.
+    r"""Influence of up-weighting each training point on each test loss, shape (m, n).
+
+    Entry ``[j, i]`` is :math:`\mathcal I_{\text{up,loss}}(z_i, z_{\text{test},j})`:
 
     .. math::
 
@@ -85,12 +111,32 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
         G_{\text{test}} \in \mathbb R^{m\times p},\ G \in \mathbb R^{n\times p}.
 
     One block solve against whichever of :math:`G_{\text{test}}^\top` and :math:`G^\top`
-    has fewer columns, then one matrix product: no loop over pairs.
+    has fewer columns, then one matrix product: no loop over pairs. Used in every chapter.
+
+    Parameters
+    ----------
+    model : Model
+        A fitted model (``theta_`` must be an optimum on ``X, y``; it warns if not).
+    X, y : arrays, shape (n, p) and (n,)
+        The training data the model was fitted on.
+    X_test, y_test : arrays, shape (m, p) and (m,)
+        The test points.
+    method : {"direct", "cg", "lissa"}, default "direct"
+        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`.
+    damping : float, default 0
+        Solve with :math:`H + \delta I` instead of :math:`H`.
+    **options
+        Passed to :func:`~influence_demo.solvers.inverse_hvp` (solver settings, curvature).
 
     Returns
     -------
     ndarray, shape (m, n)
         The predicted change in test loss from *removing* :math:`z_i` is minus this.
+
+    Raises
+    ------
+    NotPositiveDefiniteError
+        If the (damped) Hessian is singular or indefinite.
 
     Examples
     --------
@@ -112,12 +158,36 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
 
 
 def self_influence(model, X, y, method="direct", damping=0.0, **options):
-    r"""Self-influence :math:`\mathcal I_{\text{up,loss}}(z_i, z_i) = -\nabla L(z_i)^\top H^{-1}\nabla L(z_i)`, shape (n,).
+    r"""Self-influence of every training point, shape (n,).
 
-    The diagonal of ``influence_loss(model, X, y, X, y)``, computed without the
+    :math:`\mathcal I_{\text{up,loss}}(z_i, z_i) = -\nabla L(z_i)^\top H^{-1}\nabla L(z_i)`,
+    the diagonal of ``influence_loss(model, X, y, X, y)``, computed without the
     :math:`n\times n` matrix: one block solve, then a row-wise dot product. It is never
     positive (:math:`H` is positive definite); a large :math:`|\cdot|` marks a point that
-    the fit bends towards, such as a mislabelled one (Koh & Liang 2017, §5.4).
+    the fit bends towards, such as a mislabelled one (Koh & Liang 2017, §5.4). Used in the
+    chapter :doc:`/book/mislabeled`.
+
+    Parameters
+    ----------
+    model : Model
+        A fitted model (``theta_`` must be an optimum on ``X, y``; it warns if not).
+    X, y : arrays, shape (n, p) and (n,)
+        The training data the model was fitted on.
+    method : {"direct", "cg", "lissa"}, default "direct"
+        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`.
+    damping : float, default 0
+        Solve with :math:`H + \delta I` instead of :math:`H`.
+    **options
+        Passed to :func:`~influence_demo.solvers.inverse_hvp` (solver settings, curvature).
+
+    Returns
+    -------
+    ndarray, shape (n,)
+
+    Raises
+    ------
+    NotPositiveDefiniteError
+        If the (damped) Hessian is singular or indefinite.
 
     Examples
     --------
