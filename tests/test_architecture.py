@@ -7,9 +7,9 @@ No module of ``influence_demo`` may import, read or call another module's privat
   unless ``_y`` is itself a module: a private module such as ``_validation`` holds
   helpers meant for the whole package, under public names;
 * ``m._y`` where ``m`` names a module of the package;
-* ``obj._y(...)`` where ``obj`` is not ``self``, ``cls`` or ``super()`` and the module
-  defines no function or method ``_y`` itself (a class may call its own private methods
-  on another instance of itself);
+* ``obj._y(...)`` where ``obj`` is not ``self``, ``cls``, ``type(self)`` or ``super()``
+  and no class of the module defines a method ``_y`` (a class may call its own private
+  methods on another instance of itself);
 * ``getattr(obj, "_y")`` under the same conditions.
 
 Dunder names (``__init__``) are public. A model reaches the rest of the package through
@@ -72,8 +72,8 @@ def violations(source, current, is_pkg=False, exists=is_package_module):
     Returns a list of ``(line, text)``.
     """
     tree = ast.parse(source)
-    defined = {n.name for n in ast.walk(tree)
-               if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    methods = {f.name for c in ast.walk(tree) if isinstance(c, ast.ClassDef)
+               for f in c.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
     modules = set()  # local names bound to modules of the package
     found = []
     for node in ast.walk(tree):
@@ -108,7 +108,7 @@ def violations(source, current, is_pkg=False, exists=is_package_module):
             continue
         own = dotted(obj) in ("self", "cls", "super()", "type(self)")
         root = dotted(obj)
-        if own or name in defined or (root and root.split(".")[0] in modules):
+        if own or name in methods or (root and root.split(".")[0] in modules):
             continue  # module reads are reported above
         found.append((node.lineno, f"calls {ast.unparse(obj)}.{name}"))
     return sorted(set(found))
@@ -142,6 +142,8 @@ def fake_exists(dotted):
     ("def f(model):\n    return model._refit(1)", "calls model._refit"),
     ("def f(m):\n    return m.inner._loss(1)", "calls m.inner._loss"),
     ("def f(m):\n    return getattr(m, '_dloss')(1)", "calls m._dloss"),
+    ("def _refit(m):\n    return m\ndef f(model):\n    return model._refit(1)",
+     "calls model._refit"),
 ])
 def test_the_rule_catches(source, expected):
     current = "influence_demo.coursework.harness" if "from .." in source else "influence_demo.loo"
@@ -156,7 +158,8 @@ def test_the_rule_catches(source, expected):
     "from .models import Model",
     "from numpy.linalg import _umath_linalg",
     "class A:\n    def _f(self):\n        return self._g() + super()._h() + type(self)._k()",
-    "def _fit(m):\n    return 1\ndef g(other):\n    return other._fit(2)",
+    "class M:\n    def _fit(self):\n        return 1\n    def g(self, other):\n"
+    "        return other._fit()",
     "x.__array__()",
 ])
 def test_the_rule_allows(source):
