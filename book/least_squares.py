@@ -241,7 +241,7 @@ def influence_params_source(x, y, X, theta):
     return np.linalg.inv(hessian) @ nabla_l_train
 
 
-for i in range(n):  # the source's LOO loop leaves i behind ...
+for i in range(n):  # noqa: B007 (the source's loop leaves i behind)
     pass
 print("i =", i)
 print("source's In [124]:",

@@ -670,7 +670,7 @@ def cg_bound(kappa, rtol):
 
 
 histories, table = {}, {}
-for key, (name, Xc, yc, Xtc, ytc, lam) in cases.items():
+for key, (_, Xc, yc, Xtc, ytc, lam) in cases.items():
     mdl = LogisticRegression(l2=lam).fit(Xc, yc)
     rhs = mdl.grad(Xtc, ytc)[0]  # a test gradient, as in influence_loss
     eig = np.linalg.eigvalsh(mdl.hessian(Xc, yc))
