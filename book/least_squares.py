@@ -536,7 +536,12 @@ actual_loss = loo_loss_change(model, X, y, X_test, y_test,
 pred_loss = -I_loss
 pred_loss_corr = -I_loss / (1 - h)[None, :]
 
+# %% [markdown]
+# How close are the predictions? The Pearson correlation measures whether they follow the
+# actual changes; the slope of the predicted on the actual change (through the origin)
+# measures whether they have the right size.
 
+# %%
 def slope(a, b):
     """Least-squares slope of b on a, through the origin."""
     return float(np.sum(a * b) / np.sum(a * a))
@@ -657,6 +662,7 @@ def influence_loss_source(x, y, x_test, y_test, X, theta):
     return nabla_l_test.T @ np.linalg.inv(hessian) @ nabla_l_train
 
 
+# %%
 S = np.array([
     [influence_loss_source(X[i], y[i], X_test[j], y_test[j], X, theta_hat)
      for i in range(n)]
