@@ -313,6 +313,7 @@ for i in np.argsort(-norm_loo):
           f"{norm_corr[i]:15.5f} {norm_loo[i]:15.5f}")
 # the two points of highest leverage move from places 3 and 4 to 1 and 3
 top2 = np.argsort(-h)[:2]
+assert h[top2].min() > 1.5 * np.sort(h)[-3]  # by far the highest
 assert [list(rank_inf).index(i) for i in top2] == [2, 3]
 assert [list(rank_loo).index(i) for i in top2] == [0, 2]
 
