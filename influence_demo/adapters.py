@@ -177,8 +177,6 @@ def _dense(X):
 def _translate(estimator, linear_model):
     """The package model with the estimator's objective (unfitted), or a clear error."""
     name = type(estimator).__name__
-    if getattr(estimator, "fit_intercept", False) not in (True, False):
-        raise ValueError(f"fit_intercept must be True or False; got {estimator.fit_intercept!r}")
     unpenalized = [-1] if estimator.fit_intercept else None
     if isinstance(estimator, linear_model.LogisticRegression):
         if len(estimator.classes_) != 2:
@@ -220,21 +218,18 @@ def _translate(estimator, linear_model):
                 "Ridge(positive=True) is a constrained fit; from_sklearn needs positive=False"
             )
         return LinearRegression(l2=2.0 * float(alpha), unpenalized=unpenalized)
-    if isinstance(estimator, linear_model.LinearRegression):
-        if estimator.coef_.ndim != 1:
-            raise ValueError(
-                f"from_sklearn supports LinearRegression with one target; got coef_ of shape "
-                f"{estimator.coef_.shape}"
-            )
-        if estimator.positive:
-            raise ValueError(
-                "LinearRegression(positive=True) is a constrained fit; "
-                "from_sklearn needs positive=False"
-            )
-        return LinearRegression(l2=0.0)
-    raise TypeError(
-        f"from_sklearn does not support {name}. It supports {SUPPORTED}."
-    )  # pragma: no cover
+    # The one left: from_sklearn has checked that the estimator is of a supported class.
+    if estimator.coef_.ndim != 1:
+        raise ValueError(
+            f"from_sklearn supports LinearRegression with one target; got coef_ of shape "
+            f"{estimator.coef_.shape}"
+        )
+    if estimator.positive:
+        raise ValueError(
+            "LinearRegression(positive=True) is a constrained fit; "
+            "from_sklearn needs positive=False"
+        )
+    return LinearRegression(l2=0.0)
 
 
 def _multinomial(estimator):

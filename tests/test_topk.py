@@ -208,5 +208,9 @@ def test_bad_arguments_get_clear_errors():
         top_influences(model, X, y[:-1], X_test, y_test)
     with pytest.raises(ValueError, match=r"The training data are empty"):
         top_influences(model, [], None, X_test, y_test)
+    with pytest.raises(
+        ValueError, match=r"X must be 2-D with shape \(n_samples, n_features\); got shape \(20,\)"
+    ):
+        top_influences(model, X[:, 0], y, X_test, y_test)
     with pytest.raises(ValueError, match=r"X batch must be 2-D"):
         top_influences(model, [(X[0], y[:1])], None, X_test, y_test, k=1)
