@@ -548,8 +548,9 @@ def random_groups(n, size, n_groups, rng):
 def nearest_groups(X, size, n_groups, rng):
     """Groups of similar points: a random point and its ``size - 1`` nearest neighbours.
 
-    Distances are Euclidean in the rows of ``X`` (pixel space for images); the centre is
-    drawn with ``rng.integers``, one draw per group, and ties are broken by index.
+    Distances are Euclidean in the rows of ``X`` (pixel space for images), summed element
+    by element so that they do not depend on the BLAS kernel; the centre is drawn with
+    ``rng.integers``, one draw per group, and ties are broken by index.
 
     Parameters
     ----------
@@ -565,7 +566,7 @@ def nearest_groups(X, size, n_groups, rng):
     Returns
     -------
     list of ndarray of int
-        Each group starts with its centre (distance 0).
+        Each group contains its centre (distance 0).
 
     Raises
     ------
@@ -586,12 +587,12 @@ def nearest_groups(X, size, n_groups, rng):
     n = X.shape[0]
     if not 1 <= size <= n:
         raise ValueError(f"size must lie in 1 .. n = {n}; got {size}")
-    sq_norm = np.einsum("ij,ij->i", X, X)
     out = []
     for _ in range(n_groups):
         c = int(rng.integers(n))
-        d2 = sq_norm - 2 * X @ X[c] + sq_norm[c]
-        d2[c] = -1.0  # the centre first, whatever the rounding
+        # element by element, not through a matrix product: the distances, and so the
+        # ties between them, do not depend on the BLAS kernel
+        d2 = ((X - X[c]) ** 2).sum(axis=1)
         out.append(np.argsort(d2, kind="stable")[:size])
     return out
 
