@@ -500,8 +500,10 @@ def group_removal(model, X, y, X_test, y_test, groups, estimates, progress=None)
     )
     base = model.loss(X_test, y_test)[0]
     actual = np.array([model.loss(X_test, y_test, theta)[0] - base for theta in thetas])
+    # summed in index order: two groups with the same members get the same sum, exactly,
+    # as they get the same refit; rounding cannot then break their tie
     predicted = {
-        name: np.array([np.sum(np.asarray(est)[g]) for g in groups])
+        name: np.array([np.sum(np.asarray(est)[np.sort(g)]) for g in groups])
         for name, est in estimates.items()
     }
     return GroupRemoval(groups=groups, thetas=thetas, actual=actual, predicted=predicted)
