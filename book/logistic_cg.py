@@ -227,11 +227,9 @@ def cg_solve(hessian_vector_prod_func, v, max_iter=50, tol=1e-10):
 
 
 # %%
-w_star, b_star = theta_gd
-x_train = x[:, 0]
 v_check = np.array([0.3, -0.7])
 np.testing.assert_allclose(
-    hessian_vector_product(w_star, b_star, x_train, y, v_check),
+    hessian_vector_product(*theta_gd, x[:, 0], y, v_check),
     H_gd @ v_check, rtol=1e-12)
 
 # %% [markdown]
@@ -240,13 +238,17 @@ np.testing.assert_allclose(
 # residual):
 
 # %%
+def recording_hvp(w, b, x_train, y, log):
+    """The source's product at (w, b); appends p^T H p to log[-1]."""
+    def hvp(v):
+        Hv = hessian_vector_product(w, b, x_train, y, v)
+        log[-1].append(v @ Hv)
+        return Hv
+    return hvp
+
+
 pHp = []  # one list per solve: p^T H p at every call
-
-
-def hvp(v):  # the source's product at (w*, b*), recording p^T H p
-    Hv = hessian_vector_product(w_star, b_star, x_train, y, v)
-    pHp[-1].append(v @ Hv)
-    return Hv
+hvp = recording_hvp(*theta_gd, x[:, 0], y, pHp)
 
 
 grad_test = gd_model.grad(X_test, y_test)[0]
@@ -1041,11 +1043,12 @@ theta = model.theta_  # lambda = 0.1, fitted above
 c = sigmoid(X @ theta) * (1 - sigmoid(X @ theta))
 
 
-def my_hvp(v):
+def my_hvp(v, X, c, l2):
     return X.T @ (c * (X @ v)) + l2 * v
 
 
-u = my_cg(my_hvp, my_grad(X_test, y_test, theta)[0], 1e-12, 100)
+u = my_cg(lambda v: my_hvp(v, X, c, l2),
+          my_grad(X_test, y_test, theta)[0], 1e-12, 100)
 mine = -(my_grad(X, y, theta) @ u)
 np.testing.assert_allclose(mine, influence_loss(model, X, y, X_test,
                                                 y_test)[0], rtol=1e-8)
