@@ -454,7 +454,7 @@ def group_removal(model, X, y, X_test, y_test, groups, estimates, progress=None)
     y_test : array, shape (1,)
         Its target.
     groups : sequence of sequences of int
-        The groups to remove, one refit each.
+        The groups to remove, one refit each (groups with the same members share one).
     estimates : dict of str -> array, shape (n,)
         Per-point predicted changes of the test loss (for example
         ``-influence_loss(...)[0]``); each is summed over every group.
@@ -495,13 +495,19 @@ def group_removal(model, X, y, X_test, y_test, groups, estimates, progress=None)
         if np.shape(est) != (n,):
             raise ValueError(f"estimate {name!r} must have shape ({n},); got {np.shape(est)}")
     groups = [np.asarray(g, dtype=int).ravel() for g in groups]
-    thetas = np.array(
-        [refit_without(model, X, y, g) for g in _progress(groups, progress, "groups")]
-    )
+    # Groups with the same members (random draws can repeat) share one refit and one sum
+    # in index order, so they tie exactly: the last bits of a BLAS product can depend on
+    # where an array sits in memory, and must not decide their ranks.
     base = model.loss(X_test, y_test)[0]
-    actual = np.array([model.loss(X_test, y_test, theta)[0] - base for theta in thetas])
-    # summed in index order: two groups with the same members get the same sum, exactly,
-    # as they get the same refit; rounding cannot then break their tie
+    refits = {}
+    for g in _progress(groups, progress, "groups"):
+        key = tuple(np.sort(g).tolist())
+        if key not in refits:
+            theta = refit_without(model, X, y, g)
+            refits[key] = (theta, model.loss(X_test, y_test, theta)[0] - base)
+    keys = [tuple(np.sort(g).tolist()) for g in groups]
+    thetas = np.array([refits[key][0] for key in keys])
+    actual = np.array([refits[key][1] for key in keys])
     predicted = {
         name: np.array([np.sum(np.asarray(est)[np.sort(g)]) for g in groups])
         for name, est in estimates.items()
