@@ -53,6 +53,9 @@ from .loo import (
 )
 from .metrics import pearson, rankdata, rel_error, spearman
 from .models import LinearRegression, LogisticRegression, Model, add_intercept, gradient_descent, sigmoid
+from .nn import MLPClassifier, SoftmaxRegression, curvature_spectrum
+from .pbrf import pbrf
+from .retrain import Response, retrain
 from .solvers import SolverInfo, cg, inverse_hvp, lissa
 from .topk import TopInfluences, self_influence_batched, top_influences
 
@@ -62,6 +65,12 @@ __all__ = [
     "Model",
     "LinearRegression",
     "LogisticRegression",
+    "SoftmaxRegression",
+    "MLPClassifier",
+    "curvature_spectrum",
+    "pbrf",
+    "retrain",
+    "Response",
     "add_intercept",
     "sigmoid",
     "gradient_descent",
