@@ -1,0 +1,733 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (influence-demo)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (neural_network)=
+# # Influence in a neural network
+#
+# The title of {cite:t}`koh2017understanding` is *Understanding Black-box Predictions*, and
+# most readers come to influence functions with a neural network. So far this book has
+# stayed with least squares and logistic regression, where the objective is convex, the
+# Hessian is positive definite and leave-one-out retraining has one answer. None of that
+# holds for a network. The questions that fill the issue trackers of influence libraries
+# come from there: the Hessian is not positive definite, so what damping should one pick?
+# Why do predicted and actual effects not correlate when one retrains? Why do warm-started
+# and cold-started retraining disagree?
+#
+# {cite:t}`bae2022if` answer the first question behind all of these: for a network, the
+# influence function does not estimate leave-one-out retraining. It estimates the
+# **proximal Bregman response function** (PBRF). {cite:t}`basu2021influence` showed how
+# fragile the comparison with retraining is. This chapter measures all of it on a small
+# network for the handwritten digits, where every quantity can be computed exactly.
+#
+# **Learning objectives.** By the end of this chapter you will be able to
+#
+# - compute the exact Hessian-vector product of a network by Pearlmutter's R-operator and
+#   the Gauss–Newton (GGN) product, and check both against finite differences;
+# - read the spectrum of the Hessian and of the GGN, and say what damping does to each;
+# - state the PBRF objective, and derive that the damped GGN influence is its derivative;
+# - compare an influence estimate with four ground truths (the PBRF, warm-started,
+#   same-initialisation and new-seed retraining) and say which one it estimates;
+# - tell a practitioner what to check instead of "retrain from scratch and correlate".
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from myst_nb import glue
+from scipy.optimize import minimize
+from sklearn.datasets import load_digits
+
+from influence_demo import (
+    MLPClassifier,
+    NotPositiveDefiniteError,
+    SoftmaxRegression,
+    add_intercept,
+    curvature_spectrum,
+    influence_loss,
+    inverse_hvp,
+    pbrf,
+    pearson,
+    retrain,
+    spearman,
+)
+
+# %% [markdown]
+# ## The network and its data
+#
+# All ten digit classes, 8×8 images with pixel values scaled to $[0, 1]$. We train on 200
+# images drawn at random (the seed is in the open) and keep the other
+# {glue:text}`nn-n-test` as test images. The network has one hidden layer of 8 tanh units
+# and a softmax output,
+#
+# $$
+# f(x, \theta) = W_2 \tanh(W_1 x + b_1) + b_2, \qquad
+# L(z, \theta) = \log\sum_{c} e^{f_c(x,\theta)} - f_y(x, \theta),
+# $$
+#
+# and it minimises the sum objective of {ref}`notation`,
+# $R(\theta) = \sum_i L(z_i, \theta) + \frac\lambda2\lVert\theta\rVert^2$ with
+# $\lambda = 1$ on every parameter. {class}`~influence_demo.nn.MLPClassifier` fits it by
+# L-BFGS and then polishes the result by Newton's method with the exact Hessian: L-BFGS
+# alone stops at a gradient norm of about $10^{-6}$, too coarse for removal effects that
+# are themselves small.
+
+# %%
+digits = load_digits()
+X_all, y_all = digits.data / 16.0, digits.target
+order = np.random.default_rng(0).permutation(len(y_all))
+X, y = X_all[order[:200]], y_all[order[:200]]
+X_test, y_test = X_all[order[200:]], y_all[order[200:]]
+
+model = MLPClassifier(n_hidden=8, l2=1.0, seed=0).fit(X, y)
+p = model.n_params_
+train_acc = np.mean(model.predict(X) == y)
+test_acc = np.mean(model.predict(X_test) == y_test)
+assert model.grad_norm_ < 1e-10
+print(f"{p} parameters; gradient norm at the fit below 1e-10")
+print(f"accuracy: training {train_acc:.3f}, test {test_acc:.3f}")
+
+# %% tags=["remove-input"]
+glue("nn-n-test", len(y_test), display=False)
+glue("nn-p", p, display=False)
+
+# %% [markdown]
+# ## Gradient, Hessian-vector product and Gauss–Newton product
+#
+# With $J_i = \partial f(x_i,\theta)/\partial\theta$ (a $10\times p$ Jacobian),
+# $p_i = \operatorname{softmax}(f(x_i, \theta))$ and the residual $r_i = p_i - e_{y_i}$,
+#
+# $$
+# \nabla_\theta L(z_i,\theta) = J_i^\top r_i, \qquad
+# G = \sum_i J_i^\top\bigl(\operatorname{diag}(p_i) - p_i p_i^\top\bigr)J_i + \lambda I,
+# \qquad
+# H = G + \sum_i\sum_c r_{ic}\,\nabla^2_\theta f_c(x_i, \theta).
+# $$ (eq-nn-ggn)
+#
+# $G$ is the generalized Gauss–Newton matrix {cite:p}`schraudolph2002fast`: the Hessian
+# of the objective with the network replaced by its linearisation at $\theta$. It is
+# positive semi-definite in the data term at every $\theta$. The Hessian $H$ adds the
+# curvature of the network itself, weighted by the residuals, which can be of either sign.
+#
+# {meth}`~influence_demo.nn.MLPClassifier.hvp` computes $HV$ without forming $H$, by the
+# R-operator of {cite:t}`pearlmutter1994fast`: write $\mathcal R\{\cdot\}$ for the
+# derivative along $V$, $\frac{d}{dt}(\cdot)(\theta + tV)$ at $t = 0$. A forward pass
+# computes $\mathcal R\{a\}$, $\mathcal R\{u\}$ and $\mathcal R\{f\} = JV$ beside
+# $a = W_1x + b_1$, $u = \tanh a$ and $f$. The backward pass of the gradient is then
+# differentiated line by line. Dropping the terms that differentiate the backward pass's
+# own weights and activations (those multiplied by $r_i$) gives $GV$,
+# {meth}`~influence_demo.nn.MLPClassifier.ggn_hvp`. The package also builds $H$ and $G$
+# from the explicit formulas {eq}`eq-nn-ggn`, so each can check the other. The cell
+# checks all of them against central differences at a point away from the optimum, where
+# the gradient is not zero.
+
+# %%
+rng = np.random.default_rng(1)
+theta = model.theta_ + 0.3 * rng.normal(size=p)
+v = rng.normal(size=p)
+h = 1e-5
+grad = model.objective_grad(X, y, theta)
+fd_grad = (model.objective(X, y, theta + h * v)
+           - model.objective(X, y, theta - h * v)) / (2 * h)
+fd_hv = (model.objective_grad(X, y, theta + h * v)
+         - model.objective_grad(X, y, theta - h * v)) / (2 * h)
+H = model.hessian(X, y, theta)
+G = model.ggn(X, y, theta)
+Hv, Gv = model.hvp(v, X, y, theta), model.ggn_hvp(v, X, y, theta)
+
+
+def rel(a, b):
+    return np.linalg.norm(a - b) / np.linalg.norm(b)
+
+
+checks = {
+    "gradient . v against differences of R": abs(grad @ v - fd_grad)
+    / abs(fd_grad),
+    "R-operator H v against differences of the gradient": rel(Hv, fd_hv),
+    "R-operator H v against the explicit H": rel(Hv, H @ v),
+    "G v against the explicit G": rel(Gv, G @ v),
+}
+for name, err in checks.items():
+    tol = 1e-6 if "differences" in name else 1e-12
+    assert err < tol, (name, err)
+    print(f"{name}: relative error below {tol:.0e}")
+print(f"H and G differ: |Hv - Gv| / |Gv| = {rel(Hv, Gv):.1f}")
+
+# %% [markdown]
+# ## The spectrum, and what damping does
+#
+# At the fitted $\hat\theta$ we compute every eigenvalue of both matrices
+# ({func}`~influence_demo.nn.curvature_spectrum`).
+
+# %%
+eig_H = curvature_spectrum(model, X, y, "hessian")
+eig_G = curvature_spectrum(model, X, y, "ggn")
+data_H = eig_H - model.l2  # the spectrum of the data term of H
+print(f"smallest eigenvalue of H: {eig_H[0]:.3f}, of G: {eig_G[0]:.3f}")
+print(f"largest eigenvalue of H: {eig_H[-1]:.0f}")
+print(f"data term of H: {np.sum(data_H < -1e-8)} negative eigenvalues, "
+      f"the most negative {data_H[0]:.2f}")
+
+# %% tags=["remove-input"]
+nn_spec = {"nn-lmin-h": round(float(eig_H[0]), 3),
+           "nn-lmin-g": round(float(eig_G[0]), 3),
+           "nn-lmax-h": round(float(eig_H[-1])),
+           "nn-data-neg": int(np.sum(data_H < -1e-8)),
+           "nn-data-min": round(float(data_H[0]), 2)}
+for key, value in nn_spec.items():
+    glue(key, value, display=False)
+
+fig, ax = plt.subplots(figsize=(6, 3.2))
+ax.plot(np.arange(1, p + 1), eig_H, label="Hessian $H$")
+ax.plot(np.arange(1, p + 1), eig_G, "--", label="Gauss–Newton $G$")
+ax.axhline(model.l2, color="gray", lw=0.8)
+ax.set_yscale("log")
+ax.set_xlabel("eigenvalue index (ascending)")
+ax.set_ylabel("eigenvalue")
+ax.legend()
+fig.tight_layout()
+glue("fig-nn-spectrum", fig, display=False)
+plt.close(fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-nn-spectrum
+# :alt: Two increasing curves of 610 eigenvalues on a log scale. The Gauss-Newton curve never falls below 1, the penalty; the Hessian curve dips below it at the left end, to about 0.05.
+# :name: fig-nn-spectrum
+#
+# The eigenvalues of $H$ and $G$ at $\hat\theta$, in ascending order. The gray line is
+# the penalty $\lambda = 1$, a floor for $G$.
+# ```
+#
+# $\hat\theta$ is a minimum, so $H$ is positive definite there, but only just: its
+# smallest eigenvalue is {glue:text}`nn-lmin-h`, while the data term of $H$ alone has
+# {glue:text}`nn-data-neg` negative eigenvalues, down to {glue:text}`nn-data-min`. The
+# penalty $\lambda = 1$ keeps $H$ positive definite; a smaller $\lambda$ would push its
+# smallest eigenvalue towards 0 (exercise 3). $G$ is bounded below by $\lambda$
+# (its smallest eigenvalue is {glue:text}`nn-lmin-g`, from pixels that are 0 in every
+# training image).
+#
+# In practice a network is rarely at a minimum: training stops early. The cell stops
+# L-BFGS after 30 iterations and asks for the influence there. The Hessian is indefinite,
+# and the error names its most negative eigenvalue and the damping $\delta$ that would make
+# $H + \delta I$ positive definite. The GGN works without any damping.
+
+# %%
+res = minimize(lambda t: model.objective(X, y, t),
+               model.init_params(64, 10),
+               jac=lambda t: model.objective_grad(X, y, t),
+               method="L-BFGS-B", options={"maxiter": 30})
+early = model.with_theta(res.x)
+g_test = early.grad(X_test[:1], y_test[:1])[0]
+try:
+    inverse_hvp(early, X, y, g_test)
+except NotPositiveDefiniteError as err:
+    print(str(err).replace(". ", ".\n"))
+lam_early = curvature_spectrum(early, X, y)[0]
+u = inverse_hvp(early, X, y, g_test, curvature="ggn")
+assert lam_early < 0 and np.all(np.isfinite(u))
+
+# %% [markdown]
+# Damping $\delta$ adds $\delta$ to every eigenvalue. Directions of small curvature, where
+# $H^{-1}$ is largest, are shrunk the most: a damped influence is a more local, more
+# conservative estimate. Which of the two is "right" depends on what the estimate is
+# compared with, the subject of the rest of the chapter.
+#
+# ## What the influence function estimates: the PBRF
+#
+# Write $\ell(f, y)$ for the cross-entropy of logits $f$ and
+# $D_\ell(f, \hat f; y) = \ell(f, y) - \ell(\hat f, y) - \nabla_f\ell(\hat f, y)^\top(f -
+# \hat f)$ for its Bregman divergence. {cite:t}`bae2022if` define the PBRF of a training
+# point $z_m$, in this book's sum convention ({func}`~influence_demo.pbrf.pbrf`), as
+#
+# $$
+# \theta^s_\epsilon = \arg\min_\theta \sum_{i=1}^n D_\ell\bigl(f(x_i,\theta),
+# f(x_i,\hat\theta); y_i\bigr) + \epsilon\,\ell\bigl(f(x_m,\theta), y_m\bigr)
+# + \frac{\lambda+\delta}{2}\lVert\theta-\hat\theta\rVert^2 .
+# $$ (eq-nn-pbrf)
+#
+# Removing $z_m$ is $\epsilon = -1$. The divergence keeps every network output close to
+# what $\hat\theta$ predicts; the proximity term keeps the parameters close to
+# $\hat\theta$ ($\frac\lambda2\lVert\theta-\hat\theta\rVert^2$ is the Bregman divergence
+# of the penalty itself, and $\delta$ the damping).
+#
+# **The damped GGN influence is the derivative of the PBRF.** Call the objective
+# {eq}`eq-nn-pbrf` $Q_\epsilon(\theta)$. At $\epsilon = 0$ every divergence is minimal at
+# $\hat\theta$, so $\theta^s_0 = \hat\theta$. The gradient of the divergence at
+# $\hat\theta$ is zero, and its Hessian there is
+# $J_i^\top\nabla^2_f\ell\,J_i$ (the term with $\nabla_f D_\ell = 0$ drops out), so
+# $\nabla^2 Q_0(\hat\theta) = G + \delta I$. Differentiating the optimality condition
+# $\nabla Q_\epsilon(\theta^s_\epsilon) = 0$ in $\epsilon$ at 0 gives
+# $(G+\delta I)\,\frac{d\theta^s}{d\epsilon} + \nabla_\theta L(z_m,\hat\theta) = 0$, that
+# is,
+#
+# $$
+# \frac{d\theta^s_\epsilon}{d\epsilon}\Big|_{\epsilon=0} = -(G+\delta I)^{-1}
+# \nabla_\theta L(z_m, \hat\theta),
+# $$
+#
+# the influence of {ref}`notation` with $G + \delta I$ in place of $H$
+# (`influence_params(..., curvature="ggn", damping=delta)`). Retraining with $z_m$
+# down-weighted, by contrast, has the derivative $-H^{-1}\nabla_\theta L(z_m,\hat\theta)$:
+# the package's tests check both derivatives by finite differences in $\epsilon$. For a
+# convex model with a linear output, $G = H$ and the PBRF at $\delta = 0$ differs from
+# retraining only through the Bregman divergence.
+#
+# ## One influence estimate against four ground truths
+#
+# **Which points are scored, and why.** We take one test image: the first one the network
+# misclassifies, which is the image a practitioner would try to explain. For it we predict
+# the change in its test loss from removing each of the 200 training points, and score the
+# 20 training points with the largest predicted effect in absolute value. Correlations
+# between predicted and actual effects depend strongly on this choice: among points with
+# tiny effects, the ground truths are dominated by noise (exercise 2). Both choices are
+# common in the literature; we report the one that asks the influence function about the
+# points it claims matter.
+
+# %%
+j = int(np.flatnonzero(model.predict(X_test) != y_test)[0])
+x_t, y_t = X_test[j:j + 1], y_test[j:j + 1]
+print(f"test image {j}: label {y_t[0]}, predicted "
+      f"{model.predict(x_t)[0]}, loss {model.loss(x_t, y_t)[0]:.2f}")
+
+
+def predicted(curvature, damping=0.0):
+    """Predicted change in the test loss from removing each point."""
+    return -influence_loss(model, X, y, x_t, y_t, curvature=curvature,
+                           damping=damping)[0]
+
+
+pred = {"ggn": predicted("ggn"), "ggn10": predicted("ggn", 10.0),
+        "hessian": predicted("hessian")}
+scored = np.argsort(-np.abs(pred["ggn"]))[:20]
+
+# %% [markdown]
+# Now the four ground truths, each a re-optimisation per scored point:
+#
+# - the **PBRF** {eq}`eq-nn-pbrf` at $\delta = 0$ and at $\delta = 10$;
+# - **warm-started** retraining without the point, from $\hat\theta$;
+# - **same-initialisation** retraining, from the random start that produced $\hat\theta$;
+# - **new-seed** retraining, from a fresh random start per point.
+#
+# Each is one call of {func}`~influence_demo.pbrf.pbrf` or
+# {func}`~influence_demo.retrain.retrain`, and each refit is driven to the rounding floor
+# of its gradient.
+
+# %%
+args = (model, X, y, x_t, y_t, scored)
+actual = {
+    "PBRF, delta = 0": pbrf(*args).loss_change[0],
+    "PBRF, delta = 10": pbrf(*args, damping=10.0).loss_change[0],
+    "warm-started": retrain(*args, start="warm").loss_change[0],
+    "same init": retrain(*args, start="same_init").loss_change[0],
+    "new seed": retrain(*args, start="new_seed").loss_change[0],
+}
+
+# %% [markdown]
+# We compare with the damped GGN influence (at the $\delta$ of the PBRF, and at
+# $\delta = 0$ for retraining), and with the Hessian influence. The *size ratio* is the
+# least-squares slope of actual against predicted effects: 1 means that the sizes agree.
+
+# %%
+def agreement(estimate, truth):
+    slope = truth @ estimate / (estimate @ estimate)
+    return pearson(estimate, truth), spearman(estimate, truth), slope
+
+
+rows = {}
+print(f"{'ground truth':<17}{'influence':>11}{'Pearson':>9}"
+      f"{'Spearman':>9}{'size':>6}")
+for name, truth in actual.items():
+    for curv in ("ggn", "hessian"):
+        key = "ggn10" if (name.endswith("10") and curv == "ggn") else curv
+        est = pred[key][scored]
+        r, s, k = agreement(est, truth)
+        rows[name, curv] = (r, s, k)
+        print(f"{name:<17}{key:>11}{r:9.2f}{s:9.2f}{k:6.1f}")
+
+# %% tags=["remove-input"]
+def r2(x):
+    return round(float(x), 2)
+
+
+nn_table = {
+    "nn-test-j": j,
+    "nn-r-pbrf0": r2(rows["PBRF, delta = 0", "ggn"][0]),
+    "nn-r-pbrf10": r2(rows["PBRF, delta = 10", "ggn"][0]),
+    "nn-r-warm": r2(rows["warm-started", "ggn"][0]),
+    "nn-r-warm-h": r2(rows["warm-started", "hessian"][0]),
+    "nn-k-warm": round(float(rows["warm-started", "ggn"][2]), 1),
+    "nn-k-pbrf0": round(float(rows["PBRF, delta = 0", "ggn"][2]), 1),
+    "nn-r-same": r2(rows["same init", "ggn"][0]),
+    "nn-r-seed": r2(rows["new seed", "ggn"][0]),
+}
+for key, value in nn_table.items():
+    glue(key, value, display=False)
+# the claims the prose makes, with honest bands
+assert rows["PBRF, delta = 10", "ggn"][0] > 0.98
+assert rows["PBRF, delta = 0", "ggn"][0] > 0.9
+assert rows["warm-started", "hessian"][0] > 0.85
+assert max(rows["same init", "ggn"][0], rows["new seed", "ggn"][0]) < 0.85
+assert rows["warm-started", "ggn"][2] > 1.2
+
+fig, axes = plt.subplots(1, 4, figsize=(11, 3), sharex=True)
+panels = ["PBRF, delta = 0", "warm-started", "same init", "new seed"]
+for ax, name in zip(axes, panels):
+    est, truth = pred["ggn"][scored], actual[name]
+    r, s, _ = rows[name, "ggn"]
+    ax.axhline(0, color="gray", lw=0.6)
+    ax.axvline(0, color="gray", lw=0.6)
+    lim = np.abs(est).max() * 1.1
+    ax.plot([-lim, lim], [-lim, lim], color="gray", ls=":", lw=0.8)
+    ax.scatter(est, truth, s=14)
+    ax.set_title(f"{name}\nPearson {r:.2f}, Spearman {s:.2f}", fontsize=9)
+    ax.set_xlabel("predicted (GGN influence)")
+axes[0].set_ylabel("actual change in test loss")
+fig.tight_layout()
+glue("fig-nn-four", fig, display=False)
+plt.close(fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-nn-four
+# :alt: Four scatter plots of actual against predicted change in the test loss for the 20 scored training points. In the first two panels, the PBRF and warm-started retraining, the points lie close to a straight line. In the last two, same-initialisation and new-seed retraining, they scatter widely, most of them below zero and far from the line.
+# :name: fig-nn-four
+#
+# Predicted (damped GGN influence, $\delta = 0$) against actual change in the loss of test
+# image {glue:text}`nn-test-j` for the 20 scored training points; the dotted line is
+# equality.
+# ```
+#
+# The table reads from top to bottom as a walk away from what the influence function
+# computes:
+#
+# - Against the **PBRF** it is the derivative that it is, and the agreement is close:
+#   Pearson {glue:text}`nn-r-pbrf0` at $\delta = 0$ and {glue:text}`nn-r-pbrf10` at
+#   $\delta = 10$. Removing a point is $\epsilon = -1$, not an infinitesimal, so even the
+#   PBRF moves by {glue:text}`nn-k-pbrf0` times the linear prediction at $\delta = 0$;
+#   damping makes the objective more quadratic and the agreement better.
+# - **Warm-started** retraining stays in the basin of $\hat\theta$. The ranking survives
+#   (Pearson {glue:text}`nn-r-warm` for the GGN influence and {glue:text}`nn-r-warm-h` for
+#   the Hessian influence, which is the derivative of this ground truth), but the actual
+#   effects are about {glue:text}`nn-k-warm` times the predicted ones: retraining without
+#   the Bregman and proximity terms lets the network move further.
+# - **Same-initialisation** retraining (Pearson {glue:text}`nn-r-same`) and **new-seed**
+#   retraining (Pearson {glue:text}`nn-r-seed`) mostly land in other minima. What they
+#   measure is mostly the difference between two minima, not the removal of a point; the
+#   next sections put a size on it.
+#
+# ## The influence is the derivative; removal is not small
+#
+# Down-weighting a point by $\epsilon$ instead of removing it ($\epsilon = 1$) connects the
+# two. The derivative of warm-started retraining in $\epsilon$ is the Hessian influence, so
+# the ratio of the actual change to $\epsilon$ times the prediction must tend to 1 as
+# $\epsilon \to 0$. We follow the three scored points with the largest predicted effect.
+
+# %%
+eps_grid = np.array([1e-3, 1e-2, 0.1, 0.3, 1.0])
+top3 = scored[:3]
+ratios = np.empty((len(eps_grid), len(top3)))
+for a, eps in enumerate(eps_grid):
+    change = retrain(model, X, y, x_t, y_t, top3,
+                     epsilon=-eps).loss_change[0]
+    ratios[a] = change / (eps * pred["hessian"][top3])
+for eps, row in zip(eps_grid, ratios):
+    print(f"epsilon = {eps:<6g} actual / (epsilon * predicted): "
+          + "  ".join(f"{r:.3f}" for r in row))
+
+# %% tags=["remove-input"]
+assert np.all(np.abs(ratios[0] - 1) < 0.01)
+glue("nn-eps-ratio-max", round(float(np.max(np.abs(ratios[-1]))), 1),
+     display=False)
+
+fig, ax = plt.subplots(figsize=(5, 3))
+for k, i in enumerate(top3):
+    ax.plot(eps_grid, ratios[:, k], "o-", label=f"training point {i}")
+ax.axhline(1, color="gray", lw=0.8)
+ax.set_xscale("log")
+ax.set_xlabel(r"down-weighting $\epsilon$ (1 = removal)")
+ax.set_ylabel("actual / ($\\epsilon$ × predicted)")
+ax.legend(fontsize=8)
+fig.tight_layout()
+glue("fig-nn-eps", fig, display=False)
+plt.close(fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-nn-eps
+# :alt: Three curves of the ratio of actual to predicted effect against epsilon on a log axis from 0.001 to 1. All start at 1 for small epsilon and rise as epsilon approaches 1.
+# :name: fig-nn-eps
+#
+# Warm-started retraining with the point down-weighted by $\epsilon$: the ratio of the
+# actual change in the test loss to $\epsilon$ times the Hessian influence.
+# ```
+#
+# At $\epsilon = 10^{-3}$ the ratio is 1 to within 1%: the influence is the exact
+# derivative. Full removal is far outside the linear range, with ratios up to about
+# {glue:text}`nn-eps-ratio-max`.
+#
+# ## The noise floor of retraining
+#
+# In the last two panels most actual changes are negative, whichever point is removed: the
+# refits land in minima where this test image happens to have a lower loss. How much does
+# retraining move the test loss when *nothing* is removed? We fit the same
+# 200 images from ten new seeds and measure the change in the test image's loss.
+
+# %%
+floor = retrain(model, X, y, x_t, y_t, scored[:10], start="new_seed",
+                epsilon=0.0).loss_change[0]
+typical = np.median(np.abs(pred["ggn"][scored]))
+print(f"median |predicted removal effect| of the scored points: "
+      f"{typical:.2f}")
+print(f"median |change| from refitting all the data on a new seed: "
+      f"{np.median(np.abs(floor)):.1f}")
+
+# %% tags=["remove-input"]
+assert np.median(np.abs(floor)) > 2 * typical
+glue("nn-floor", round(float(np.median(np.abs(floor))), 1), display=False)
+glue("nn-typical", round(float(typical), 2), display=False)
+
+# %% [markdown]
+# Refitting the *same* data from another seed changes the test loss by about
+# {glue:text}`nn-floor` (median), while the predicted effect of removing one of the scored
+# points is about {glue:text}`nn-typical`. A new-seed "leave-one-out" difference is the sum
+# of the two, and for a typical point the first one swamps the second. What correlation
+# remains (Pearson {glue:text}`nn-r-seed` above) is carried by the few points whose
+# effects exceed the floor, and it changes with the test image and with the points scored.
+# A practitioner who checks influence by retraining from scratch and correlating mostly
+# measures this noise, and it says little about the influence function.
+#
+# **What to check instead.** Compare with the quantity the estimate is a derivative of: the
+# PBRF, or warm-started retraining with a small down-weighting, as in the figure above. To
+# ask about removal from scratch, average over many seeds, and report the noise floor of
+# retraining beside the correlation.
+#
+# **Damping trades one agreement against the other.** As $\delta$ grows, the damped
+# influence tracks the damped PBRF more closely, and full retraining less so:
+
+# %%
+print(f"{'damping':>8}{'vs warm-started':>17}{'vs PBRF same delta':>20}")
+warm = actual["warm-started"]
+for delta in (0.0, 1.0, 10.0, 100.0):
+    est = predicted("ggn", delta)[scored]
+    line = f"{delta:>8g}{pearson(est, warm):>17.2f}"
+    if delta in (0.0, 10.0):
+        truth = actual[f"PBRF, delta = {delta:g}"]
+        line += f"{pearson(est, truth):>20.2f}"
+    print(line)
+grads = model.grad(X, y)[scored] @ model.grad(x_t, y_t)[0]
+print(f"gradient dot product (TracIn at one checkpoint) vs warm-started: "
+      f"{pearson(grads, warm):.2f}")
+
+# %% tags=["remove-input"]
+r_warm_100 = pearson(predicted("ggn", 100.0)[scored], warm)
+assert r_warm_100 < rows["warm-started", "ggn"][0]
+glue("nn-r-tracin", r2(pearson(grads, warm)), display=False)
+
+# %% [markdown]
+# The Hessian-free gradient dot product, TracIn at one checkpoint
+# {cite:p}`pruthi2020estimating`, is the limit of very large damping (up to the factor
+# $1/\delta$); it reaches a Pearson correlation of {glue:text}`nn-r-tracin` with
+# warm-started retraining.
+#
+# ## The convex bridge: softmax regression
+#
+# {class}`~influence_demo.nn.SoftmaxRegression` is the same comparison without the hidden
+# layer: multi-class logistic regression, convex, with $H = G$. Leave-one-out retraining
+# has one answer, whatever the start, and the influence function predicts it as well as in
+# the earlier chapters, up to the size ratio that the generalized leverage of
+# {ref}`digits_influence` explains.
+
+# %%
+Xi, xi_t = add_intercept(X), add_intercept(x_t)
+soft = SoftmaxRegression(l2=1.0).fit(Xi, y)
+pred_soft = -influence_loss(soft, Xi, y, xi_t, y_t)[0]
+scored_soft = np.argsort(-np.abs(pred_soft))[:20]
+args_soft = (soft, Xi, y, xi_t, y_t, scored_soft)
+loo_soft = retrain(*args_soft).loss_change[0]
+pbrf_soft = pbrf(*args_soft).loss_change[0]
+est = pred_soft[scored_soft]
+r_soft, s_soft, k_soft = agreement(est, loo_soft)
+print(f"softmax regression, leave-one-out: Pearson {r_soft:.3f}, "
+      f"Spearman {s_soft:.3f}, size ratio {k_soft:.2f}")
+print(f"softmax regression, PBRF: Pearson "
+      f"{pearson(est, pbrf_soft):.3f}")
+
+# %% tags=["remove-input"]
+assert r_soft > 0.99
+glue("nn-r-soft", round(float(r_soft), 3), display=False)
+
+# %% [markdown]
+# On the same data and test image, the influence of softmax regression agrees with
+# leave-one-out retraining to a Pearson correlation of {glue:text}`nn-r-soft`. The gap to
+# the network is not an artefact of the data: it is the non-convexity.
+#
+# ## Summary
+#
+# - For a network, $H$ and the Gauss–Newton matrix $G$ differ by the curvature of the
+#   network weighted by the residuals. $G$ is positive semi-definite everywhere; $H$ is
+#   positive definite at a minimum (here with smallest eigenvalue
+#   {glue:text}`nn-lmin-h` thanks to $\lambda = 1$) and indefinite away from one, where the
+#   package's error names the damping needed.
+# - The R-operator computes $HV$ exactly at the cost of about two gradients, and the same
+#   pass without the residual terms gives $GV$.
+# - The damped GGN influence is the derivative of the PBRF {eq}`eq-nn-pbrf`, and agrees
+#   with it (Pearson {glue:text}`nn-r-pbrf0` at $\delta = 0$, {glue:text}`nn-r-pbrf10` at
+#   $\delta = 10$). It ranks the effects of warm-started retraining
+#   (Pearson {glue:text}`nn-r-warm`) but underestimates their size about
+#   {glue:text}`nn-k-warm`-fold. It agrees only loosely with retraining from the same
+#   initialisation (Pearson {glue:text}`nn-r-same`) or from new seeds
+#   ({glue:text}`nn-r-seed`): refitting the same data from a new seed moves the test loss
+#   by more than a typical removal.
+# - What to check instead: the PBRF, or warm-started retraining with a small
+#   down-weighting $\epsilon$, of which the influence is the exact derivative.
+# - Which points are scored matters; we scored the 20 with the largest predicted effect on
+#   one misclassified test image.
+#
+# ## Exercises
+#
+# ```{exercise} The R-operator by hand
+# :label: ex-nn-1
+#
+# Write `hvp(X, y, theta, n_hidden, l2, V)` that returns $HV$ for the network of this
+# chapter, without forming $H$, with `theta` laid out as $[W_1\ b_1]$ (shape
+# $(h, d+1)$) then $[W_2\ b_2]$ (shape $(K, h+1)$), each row by row. Run a forward pass
+# and its R-forward pass ($\mathcal R\{a\}$, $\mathcal R\{u\}$, $\mathcal R\{f\}$), then
+# the backward pass and its R-backward pass. Check it with
+# `influence_demo.coursework.check_mlp_hvp`. Then drop the terms that multiply the
+# residual and check that you get {meth}`~influence_demo.nn.MLPClassifier.ggn_hvp`.
+# ```
+#
+# ```{solution-start} ex-nn-1
+# :class: dropdown
+# ```
+#
+# The derivative of the softmax in the R-forward pass is
+# $\mathcal R\{p\} = p\odot(\mathcal R\{f\} - p^\top\mathcal R\{f\})$. In the backward pass
+# every product of two quantities that depend on $\theta$ gives two terms.
+
+# %%
+from influence_demo.coursework import check_mlp_hvp  # noqa: E402
+
+
+def hvp_by_hand(X, y, theta, n_hidden, l2, V, gauss_newton=False):
+    n, d = X.shape
+    K = (theta.size - n_hidden * (d + 1)) // (n_hidden + 1)
+    V2d = V.reshape(theta.size, -1)
+    p1 = n_hidden * (d + 1)
+    A1 = theta[:p1].reshape(n_hidden, d + 1)
+    A2 = theta[p1:].reshape(K, n_hidden + 1)
+    W2 = A2[:, :-1]
+    Xt = np.hstack([X, np.ones((n, 1))])
+    out = []
+    for v in V2d.T:  # one direction at a time, for clarity
+        V1 = v[:p1].reshape(A1.shape)
+        V2 = v[p1:].reshape(A2.shape)
+        # forward pass and R-forward pass
+        u = np.tanh(Xt @ A1.T)
+        ut = np.hstack([u, np.ones((n, 1))])
+        f = ut @ A2.T
+        P = np.exp(f - f.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        Ra = Xt @ V1.T
+        Ru = (1 - u**2) * Ra
+        Rf = Ru @ W2.T + ut @ V2.T
+        # backward pass: r = p - e_y, then R-backward
+        r = P - np.eye(K)[y]
+        Rr = P * (Rf - np.sum(P * Rf, axis=1, keepdims=True))
+        RgA2 = Rr.T @ ut
+        Rdu = Rr @ W2
+        if not gauss_newton:
+            RgA2[:, :-1] += r.T @ Ru
+            Rdu += r @ V2[:, :-1]
+        Rda = (1 - u**2) * Rdu
+        if not gauss_newton:
+            Rda += (r @ W2) * (-2 * u * Ru)
+        RgA1 = Rda.T @ Xt
+        out.append(np.concatenate([RgA1.ravel(), RgA2.ravel()]) + l2 * v)
+    return np.array(out).T.reshape(V.shape)
+
+
+assert check_mlp_hvp(hvp_by_hand)
+V = np.random.default_rng(2).normal(size=(p, 2))
+np.testing.assert_allclose(
+    hvp_by_hand(X, y, model.theta_, 8, 1.0, V, gauss_newton=True),
+    model.ggn_hvp(V, X, y), rtol=1e-10, atol=1e-10)
+
+# %% [markdown]
+# ```{solution-end}
+# ```
+#
+# ```{exercise} Which points are scored
+# :label: ex-nn-2
+#
+# Score 20 training points drawn at random instead of the 20 with the largest predicted
+# effect, and compare the damped GGN influence with the PBRF ($\delta = 0$) and with
+# warm-started retraining. Why do the correlations change?
+# ```
+#
+# ```{solution-start} ex-nn-2
+# :class: dropdown
+# ```
+#
+# Random points mostly have tiny effects on one test image. Their PBRF still follows the
+# derivative closely, but warm-started retraining of a non-convex objective adds effects
+# that no linearisation sees, of a size comparable to theirs, so the correlation with it
+# drops and varies from one draw to the next.
+
+# %%
+random_pts = np.random.default_rng(3).choice(len(y), 20, replace=False)
+args_r = (model, X, y, x_t, y_t, random_pts)
+est_r = pred["ggn"][random_pts]
+r_pbrf_r = pearson(est_r, pbrf(*args_r).loss_change[0])
+r_warm_r = pearson(est_r, retrain(*args_r).loss_change[0])
+print(f"random points: Pearson with the PBRF {r_pbrf_r:.2f}, "
+      f"with warm-started retraining {r_warm_r:.2f}")
+print(f"median |predicted effect|: random "
+      f"{np.median(np.abs(est_r)):.3f}, scored {typical:.3f}")
+
+# %% [markdown]
+# ```{solution-end}
+# ```
+#
+# ```{exercise} A smaller penalty
+# :label: ex-nn-3
+#
+# Fit the network with $\lambda = 0.1$. What is the smallest eigenvalue of $H$ at the new
+# minimum? Is $H$ still positive definite? What happens to the conditioning, and so to CG
+# and LiSSA ({ref}`solvers`)?
+# ```
+#
+# ```{solution-start} ex-nn-3
+# :class: dropdown
+# ```
+#
+# At a minimum $H$ is positive semi-definite, whatever $\lambda$; what falls with
+# $\lambda$ is its smallest eigenvalue, and with it the conditioning of every solver.
+
+# %%
+small = MLPClassifier(n_hidden=8, l2=0.1, seed=0).fit(X, y)
+eig_small = curvature_spectrum(small, X, y)
+print(f"lambda = 0.1: smallest eigenvalue of H {eig_small[0]:.4f}, "
+      f"condition number about {eig_small[-1] / eig_small[0]:.0e}")
+assert 0 < eig_small[0] < eig_H[0]
+
+# %% [markdown]
+# ```{solution-end}
+# ```
+#
+# ## References
+#
+# The bibliography of the whole book is on the {doc}`references` page. This chapter cites
+# {cite:t}`koh2017understanding`, {cite:t}`bae2022if` (the PBRF),
+# {cite:t}`basu2021influence` (the fragility of influence in deep networks),
+# {cite:t}`pearlmutter1994fast` (the R-operator), {cite:t}`schraudolph2002fast` (the
+# Gauss–Newton matrix), {cite:t}`grosse2023studying` (EK-FAC influence on the GGN) and
+# {cite:t}`pruthi2020estimating` (TracIn).
