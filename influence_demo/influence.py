@@ -67,7 +67,8 @@ def influence_params(model, X, y, method="direct", damping=0.0, **options):
     damping : float, default 0
         Solve with :math:`H + \delta I` instead of :math:`H`.
     **options
-        Passed to :func:`~influence_demo.solvers.inverse_hvp` (solver settings, curvature).
+        Passed to :func:`~influence_demo.solvers.inverse_hvp`: solver settings, and
+        ``curvature="ggn"`` to use the Gauss–Newton matrix of a network instead of :math:`H`.
 
     Returns
     -------
@@ -126,7 +127,8 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
     damping : float, default 0
         Solve with :math:`H + \delta I` instead of :math:`H`.
     **options
-        Passed to :func:`~influence_demo.solvers.inverse_hvp` (solver settings, curvature).
+        Passed to :func:`~influence_demo.solvers.inverse_hvp`: solver settings, and
+        ``curvature="ggn"`` to use the Gauss–Newton matrix of a network instead of :math:`H`.
 
     Returns
     -------
@@ -178,7 +180,8 @@ def self_influence(model, X, y, method="direct", damping=0.0, **options):
     damping : float, default 0
         Solve with :math:`H + \delta I` instead of :math:`H`.
     **options
-        Passed to :func:`~influence_demo.solvers.inverse_hvp` (solver settings, curvature).
+        Passed to :func:`~influence_demo.solvers.inverse_hvp`: solver settings, and
+        ``curvature="ggn"`` to use the Gauss–Newton matrix of a network instead of :math:`H`.
 
     Returns
     -------
