@@ -10,7 +10,13 @@ the package's models minimise :math:`R(\theta) = \sum_i L(z_i,\theta) + \frac12\
   ``LogisticRegression(l2=1/C)``;
 * ``Ridge(alpha=a)``: :math:`\sum_i r_i^2 + a\lVert w\rVert^2`, so
   ``LinearRegression(l2=2a)``;
-* ``LinearRegression()``: :math:`\sum_i r_i^2`, so ``LinearRegression(l2=0)``.
+* ``LinearRegression()``: :math:`\sum_i r_i^2`, so ``LinearRegression(l2=0)``;
+* ``LogisticRegression(C=C, fit_intercept=False)`` with :math:`K > 2` classes:
+  :math:`C\sum_i \ell_i + \frac12\lVert W\rVert_F^2` with the softmax loss, so
+  :class:`~influence_demo.nn.SoftmaxRegression` ``(l2=1/C)``, its ``theta`` being ``coef_``
+  flattened row by row. With intercepts the :math:`K` unpenalised intercepts make the
+  Hessian singular (adding one constant to all of them changes nothing), so that case is
+  refused.
 
 With ``fit_intercept=True`` the design matrix gets a column of ones (:func:`add_intercept`)
 and that last coordinate is left out of the penalty (``unpenalized=[-1]``). Dividing
@@ -57,7 +63,8 @@ class SklearnAdapted:
         The training design matrix as the package model sees it (a column of ones appended
         when the estimator fits an intercept).
     y : ndarray, shape (n,)
-        The training targets (for a classifier, 1 for ``classes_[1]`` and 0 otherwise).
+        The training targets (for a classifier, ``k`` for ``classes_[k]``: 0 and 1 for a
+        binary one).
     estimator : object
         The scikit-learn estimator (not modified).
     theta_sklearn : ndarray, shape (p,)
@@ -100,7 +107,7 @@ class SklearnAdapted:
         -------
         ndarray or tuple of ndarray
             ``X`` with the intercept column if the estimator has one, or ``(X, y)`` when
-            ``y`` is given, with classifier labels mapped to {0, 1}.
+            ``y`` is given, with classifier labels mapped to 0 .. K-1.
 
         Raises
         ------
@@ -130,7 +137,8 @@ def _sklearn():
 
 
 SUPPORTED = (
-    "sklearn.linear_model.LogisticRegression (binary, L2 penalty or none), "
+    "sklearn.linear_model.LogisticRegression (L2 penalty or none; binary, or multinomial "
+    "without intercepts), "
     "sklearn.linear_model.Ridge and sklearn.linear_model.LinearRegression"
 )
 
@@ -163,7 +171,7 @@ def _transform(estimator, X, y=None):
                 f"y holds labels {np.unique(y[unknown])[:5].tolist()} that the estimator never "
                 f"saw; its classes are {estimator.classes_.tolist()}"
             )
-        y = (y == estimator.classes_[1]).astype(float)
+        y = np.searchsorted(estimator.classes_, y).astype(float)  # class k -> label k
     Xd, y = check_Xy(Xd, y)
     return Xd, y
 
@@ -179,8 +187,6 @@ def _translate(estimator, linear_model):
     name = type(estimator).__name__
     unpenalized = [-1] if estimator.fit_intercept else None
     if isinstance(estimator, linear_model.LogisticRegression):
-        if len(estimator.classes_) != 2:
-            return _multinomial(estimator)
         if estimator.class_weight is not None:
             raise ValueError(
                 f"class_weight={estimator.class_weight!r} weights the loss of each class; "
@@ -205,6 +211,8 @@ def _translate(estimator, linear_model):
             )
         C = float(estimator.C)
         l2 = 0.0 if (penalty is None or np.isinf(C)) else 1.0 / C
+        if len(estimator.classes_) > 2:
+            return _multinomial(estimator, l2)
         return LogisticRegression(l2=l2, unpenalized=unpenalized)
     if isinstance(estimator, linear_model.Ridge):
         alpha = np.asarray(estimator.alpha, dtype=float)
@@ -232,15 +240,26 @@ def _translate(estimator, linear_model):
     return LinearRegression(l2=0.0)
 
 
-def _multinomial(estimator):
-    raise ValueError(
-        f"This LogisticRegression has {len(estimator.classes_)} classes "
-        f"({estimator.classes_.tolist()}). from_sklearn supports binary LogisticRegression; "
-        "for several classes fit the package's multi-class model on your data instead."
-    )
+def _multinomial(estimator, l2):
+    r"""The package's SoftmaxRegression for a multinomial fit without intercepts."""
+    K = len(estimator.classes_)
+    if estimator.fit_intercept:
+        raise ValueError(
+            f"This LogisticRegression has {K} classes ({estimator.classes_.tolist()}) and "
+            "fits intercepts. scikit-learn leaves its K intercepts unpenalised, and the "
+            "softmax loss does not change when one constant is added to all of them, so that "
+            "objective has a singular Hessian and no influence function. from_sklearn "
+            "supports several classes with fit_intercept=False (append a column of ones to X "
+            "yourself to fit penalised biases), and two classes either way."
+        )
+    from .nn import SoftmaxRegression
+
+    return SoftmaxRegression(l2=l2, n_classes=K)
 
 
 def _theta(estimator):
+    # Multinomial: coef_ is W of shape (K, d), flattened row by row as SoftmaxRegression's
+    # theta (never with intercepts, see _multinomial).
     coef = np.asarray(estimator.coef_, dtype=float).ravel()
     if estimator.fit_intercept:
         return np.append(coef, float(np.ravel(estimator.intercept_)[0]))
@@ -258,7 +277,8 @@ def from_sklearn(estimator, X, y, max_shift=FAR):
     r"""Translate a fitted scikit-learn linear model into a package model, with its data.
 
     The package model has exactly the estimator's objective: ``l2 = 1/C`` for
-    ``LogisticRegression``, ``l2 = 2 * alpha`` for ``Ridge``, ``l2 = 0`` for
+    ``LogisticRegression`` (``SoftmaxRegression`` for more than two classes),
+    ``l2 = 2 * alpha`` for ``Ridge``, ``l2 = 0`` for
     ``LinearRegression``, and the intercept left out of the penalty when
     ``fit_intercept=True``. Its :math:`\hat\theta` starts from scikit-learn's coefficients
     and is polished by Newton's method to the minimiser (scikit-learn's solvers stop at a
@@ -268,8 +288,9 @@ def from_sklearn(estimator, X, y, max_shift=FAR):
     Parameters
     ----------
     estimator : fitted sklearn.linear_model.LogisticRegression, Ridge or LinearRegression
-        Binary ``LogisticRegression`` with the L2 penalty or none (``C=np.inf``), any
-        solver but ``liblinear`` with an intercept; no ``class_weight``. It must have been
+        ``LogisticRegression`` with the L2 penalty or none (``C=np.inf``), any solver but
+        ``liblinear`` with an intercept, no ``class_weight``; binary, or multinomial with
+        ``fit_intercept=False``. It must have been
         fitted on ``X``, ``y`` without ``sample_weight``.
     X : array or scipy sparse matrix, shape (n, d)
         The training inputs the estimator was fitted on (sparse input is densified).
@@ -294,8 +315,8 @@ def from_sklearn(estimator, X, y, max_shift=FAR):
         For an estimator that is not one of those above.
     ValueError
         For an unfitted estimator, an L1 or elastic-net penalty, ``class_weight``, more
-        than two classes, several targets, ``positive=True``, data that do not match the
-        estimator, or coefficients far from the minimiser of the estimator's objective on
+        than two classes with intercepts, several targets, ``positive=True``, data that do
+        not match the estimator, or coefficients far from the minimiser of the estimator's objective on
         these data (more than ``max_shift`` away: a fit far from converged, with
         ``sample_weight``, or on other data).
 
@@ -334,6 +355,8 @@ def from_sklearn(estimator, X, y, max_shift=FAR):
     Xd, yd = _transform(estimator, X, y)
     theta_sk = _theta(estimator)
     rel_sk = _relative_gradient(model, Xd, yd, theta_sk)
+    if len(getattr(estimator, "classes_", ())) > 2:
+        model.fit(Xd, yd)  # SoftmaxRegression learns its shapes (K, d) in fit
     theta = model.refit(Xd, yd, theta0=theta_sk)
     shift = float(
         np.linalg.norm(theta - theta_sk) / max(np.linalg.norm(theta), np.finfo(float).tiny)

@@ -189,7 +189,7 @@ def test_unsupported_estimators_and_penalties_get_clear_errors():
     X, y, _, _ = logistic_data()
     with pytest.raises(
         TypeError,
-        match=r"does not support Lasso. It supports sklearn.linear_model.LogisticRegression \(bin",
+        match=r"does not support Lasso. It supports sklearn.linear_model.LogisticRegression \(L2",
     ):
         from_sklearn(sk.Lasso(alpha=0.1).fit(X, y.astype(float)), X, y)
     with pytest.raises(TypeError, match=r"takes a fitted scikit-learn estimator; got dict"):
@@ -212,7 +212,8 @@ def test_unsupported_estimators_and_penalties_get_clear_errors():
     y3 = np.arange(len(y)) % 3
     with pytest.raises(
         ValueError,
-        match=r"This LogisticRegression has 3 classes \(\[0, 1, 2\]\)\. from_sklearn supports",
+        match=r"This LogisticRegression has 3 classes \(\[0, 1, 2\]\) and fits intercepts\. "
+        r".* singular Hessian .* supports several classes with fit_intercept=False",
     ):
         from_sklearn(sk.LogisticRegression().fit(X, y3), X, y3)
     Xr, yr, _, _ = regression_data()
@@ -290,3 +291,54 @@ def test_an_estimator_far_from_convergence_is_refused_unless_asked():
     assert adapted.polish_shift > 1e-2 and adapted.grad_norm < 1e-12
     theta, _ = by_hand_logistic(X, (y == 1).astype(float), 1.0, True)
     np.testing.assert_allclose(adapted.model.theta_, theta, rtol=1e-8)
+
+
+def by_hand_softmax(X, y, K, C):
+    """theta (W row by row), Hessian and gradients of C * sum(cross-entropy) + |W|^2 / 2."""
+    n, d = X.shape
+    Y = np.eye(K)[y]
+    lam = 1.0 / C
+
+    def pieces(theta):
+        Z = X @ theta.reshape(K, d).T
+        P = np.exp(Z - Z.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        G = ((P - Y)[:, :, None] * X[:, None, :]).reshape(n, K * d)
+        H = sum(
+            np.kron(np.diag(P[i]) - np.outer(P[i], P[i]), np.outer(X[i], X[i])) for i in range(n)
+        )
+        return P, G, H + lam * np.eye(K * d)
+
+    theta = np.zeros(K * d)
+    for _ in range(50):
+        _, G, H = pieces(theta)
+        g = G.sum(axis=0) + lam * theta
+        theta = theta - np.linalg.solve(H, g)
+        if np.linalg.norm(g) < 1e-12 * n:
+            break
+    return theta, pieces
+
+
+@pytest.mark.parametrize("C", [0.3, 4.0])
+def test_multinomial_logistic_regression_without_intercepts(C):
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(90, 3))
+    labels = np.array(["a", "b", "c"])
+    y = labels[np.argmax(X @ rng.normal(size=(3, 3)) + rng.gumbel(size=(90, 3)), axis=1)]
+    X_test, y_test = rng.normal(size=(5, 3)), labels[[0, 1, 2, 1, 0]]
+    est = sk.LogisticRegression(C=C, fit_intercept=False, max_iter=1000).fit(X, y)
+    adapted = from_sklearn(est, X, y)
+    assert type(adapted.model).__name__ == "SoftmaxRegression" and adapted.model.l2 == 1 / C
+    yi, yti = np.searchsorted(labels, y), np.searchsorted(labels, y_test)
+    np.testing.assert_array_equal(adapted.y, yi)
+    theta, pieces = by_hand_softmax(X, yi, 3, C)
+    np.testing.assert_allclose(adapted.model.theta_, theta, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(adapted.theta_sklearn, est.coef_.ravel())
+    _, G, H = pieces(theta)
+    Z = X_test @ theta.reshape(3, 3).T
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    G_test = ((P - np.eye(3)[yti])[:, :, None] * X_test[:, None, :]).reshape(len(yti), 9)
+    expected = -G_test @ np.linalg.solve(H, G.T)
+    got = influence_loss(adapted.model, adapted.X, adapted.y, *adapted.transform(X_test, y_test))
+    np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-8 * np.abs(expected).max())
