@@ -316,8 +316,8 @@ def from_sklearn(estimator, X, y, max_shift=FAR):
     ValueError
         For an unfitted estimator, an L1 or elastic-net penalty, ``class_weight``, more
         than two classes with intercepts, several targets, ``positive=True``, data that do
-        not match the estimator, or coefficients far from the minimiser of the estimator's objective on
-        these data (more than ``max_shift`` away: a fit far from converged, with
+        not match the estimator, or coefficients far from the minimiser of the estimator's
+        objective on these data (more than ``max_shift`` away: a fit far from converged, with
         ``sample_weight``, or on other data).
 
     Examples
