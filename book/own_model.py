@@ -350,10 +350,11 @@ print(f"largest pyDVL value: point {int(np.argmax(pydvl_value))} "
 # ## Summary
 #
 # - `from_sklearn(estimator, X, y)` turns a fitted scikit-learn `LogisticRegression`
-#   (binary), `Ridge` or `LinearRegression` into a package model with its exact objective:
-#   $\lambda = 1/C$ or $2\alpha$, the intercept unpenalised. It polishes the coefficients to
-#   the optimum and refuses what it cannot represent (L1 penalties, class weights, sample
-#   weights, more than two classes).
+#   (binary, or multinomial without intercepts), `Ridge` or `LinearRegression` into a
+#   package model with its exact objective: $\lambda = 1/C$ or $2\alpha$, the intercept
+#   unpenalised. It polishes the coefficients to the optimum and refuses what it cannot
+#   represent (L1 penalties, class weights, sample weights, several classes with
+#   intercepts).
 # - Guessing instead gives wrong numbers: with $\lambda = C$ the influences here were
 #   {glue:text}`om-ratio-C` times too large, and a penalised intercept put the most harmful
 #   points off by up to {glue:text}`om-worst-b`. The package warns when the coefficients
