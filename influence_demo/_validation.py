@@ -83,7 +83,7 @@ def check_binary(y, name="y"):
         if np.all(labels >= 0) and np.all(labels == np.round(labels)) and labels.max() >= 2:
             K = int(labels.max()) + 1
             hint = (f"These look like the class labels 0..{K - 1} of a {K}-class problem: "
-                    "LogisticRegression is binary; use a multi-class (softmax) model.")
+                    "LogisticRegression is binary; use the multi-class SoftmaxRegression.")
         else:
             hint = "Map {-1, +1} labels with (y + 1) / 2."
         raise ValueError(

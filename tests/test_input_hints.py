@@ -54,7 +54,7 @@ def test_multi_class_labels_point_to_a_multi_class_model(problem):
     with pytest.raises(
         ValueError,
         match=r"found \[2\.0\]\. These look like the class labels 0\.\.2 of a 3-class problem: "
-        r"LogisticRegression is binary; use a multi-class \(softmax\) model\.",
+        r"LogisticRegression is binary; use the multi-class SoftmaxRegression\.",
     ):
         LogisticRegression().fit(X, y3)
     # {-1, +1} labels still get the mapping hint.
