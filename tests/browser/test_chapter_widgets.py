@@ -1,13 +1,20 @@
 """The interactive figures in the built chapters, driven in headless Chromium.
 
 The least-squares chapter's figure is dragged, clicked and driven from the keyboard, and its
-state compared with numpy after each step (the helpers of test_widgets.py).
+state compared with numpy after each step (the helpers of test_widgets.py). The digits
+chapter's slider is stepped with the keyboard, and each frame compared with the frames the
+notebook computed and stored (the outputs nbval checks).
 """
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pytest
 from test_widgets import (
     assert_state_is_numpys,
+    check_slider,
     drag,
     points_of,
     press,
@@ -16,6 +23,8 @@ from test_widgets import (
 )
 
 pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def open_chapter(driver, server, name):
@@ -54,7 +63,43 @@ def test_least_squares_chapter_widget(build_info, html_dir, server, driver, scre
     assert severe(driver) == []
 
 
-@pytest.mark.parametrize("name", ["least_squares"])
+class _SliderFrames(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.frames = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("data-influence-demo") == "slider":
+            self.frames.append(json.loads(attrs["data-frames"]))
+
+
+def notebook_slider_frames(notebook):
+    """The frames of every slider in a notebook's stored outputs (which nbval checks)."""
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    parser = _SliderFrames()
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            html = out.get("data", {}).get("text/html")
+            if html:
+                parser.feed("".join(html) if isinstance(html, list) else html)
+    return parser.frames
+
+
+def test_digits_chapter_slider_shows_the_notebooks_frames(build_info, html_dir, server, driver):
+    from selenium.webdriver.common.by import By
+
+    (stored,) = notebook_slider_frames(ROOT / "book" / "digits_influence.ipynb")
+    expected = [{"label": f["label"], "value": f["value"], "stats": f["stats"]} for f in stored]
+    assert len(expected) >= 5 and all(f["label"].startswith("λ = ") for f in expected)
+    open_chapter(driver, server, "digits_influence")
+    (root,) = driver.find_elements(By.CSS_SELECTOR, "figure.idw-slider")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", root)
+    check_slider(driver, root, expected)
+    assert severe(driver) == []
+
+
+@pytest.mark.parametrize("name", ["least_squares", "digits_influence"])
 def test_chapter_widgets_work_opened_from_disk(name, build_info, html_dir, driver):
     """No server: the page opened as a file, every widget comes alive, nothing is logged."""
     from selenium.webdriver.common.by import By
