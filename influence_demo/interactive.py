@@ -501,7 +501,7 @@ def slider(
     (finer than a dot, and about 10 bytes a point); the numbers in the table, and in the
     state, keep full precision.
 
-    Used in the chapter *Influence on digits: where the approximation holds*.
+    Used in the chapter *Which training images made this prediction?*.
 
     Parameters
     ----------
