@@ -9,6 +9,10 @@ is what a reader without JavaScript and a printout see); the script then makes i
 The root element of every widget keeps its current state as JSON in its ``data-state``
 attribute, so a test can drive the widget in a browser and read back what it computed.
 
+A notebook stores the widget's HTML, scripts included, as the cell's output. After editing a
+file in ``_widgets``, re-run the chapters that show a widget (``make execute``); nbval
+reports any chapter whose stored widget is stale.
+
 * :func:`interactive_ls`: drag the points of a straight-line least-squares fit and watch
   the exact leave-one-out fit, the influence function's prediction and the
   leverage-corrected prediction of the selected point move. The script recomputes the
