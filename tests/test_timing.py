@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from influence_demo import benchmark, timing
 from influence_demo.timing import best_time, format_ratio, format_time, solver_scaling
 
 # The patterns of tests/nbval_sanitize.cfg that normalise timings and ratios in the book.
@@ -86,9 +85,3 @@ def test_solver_scaling_rejects_unknown_method():
     with pytest.raises(ValueError, match=r"unknown method\(s\) \['qr'\]"):
         solver_scaling([2], n=20, methods=("qr",))
 
-
-def test_the_earlier_module_name_gives_the_same_helpers():
-    # The solvers chapter imports these from influence_demo.benchmark.
-    assert benchmark.__all__ == timing.__all__
-    for name in timing.__all__:
-        assert getattr(benchmark, name) is getattr(timing, name)
