@@ -269,15 +269,22 @@ class Model:
 
         The influence function is a derivative at an optimum, :math:`\nabla R(\hat\theta) = 0`.
         It warns with :class:`~influence_demo.exceptions.NotAtOptimumWarning` when
-        :math:`\lVert\nabla R(\hat\theta)\rVert > \text{rtol}\cdot
-        \bigl(\sum_i\lVert\nabla L(z_i,\hat\theta)\rVert + \lambda\lVert\hat\theta\rVert\bigr)`.
+
+        .. math::
+
+            \lVert\nabla R(\hat\theta)\rVert > \text{rtol}\,\Bigl(\sum_i
+            \lVert\nabla L(z_i,\hat\theta)\rVert + \lVert H\hat\theta\rVert\Bigr),
+
+        that is, when the gradient is large against the per-example gradients and against the
+        gradient a small relative change of :math:`\hat\theta` would make. (The second term
+        keeps a perfect fit, whose per-example gradients all vanish, from warning.)
 
         Parameters
         ----------
         X, y : arrays
             The training data.
         rtol : float, default 1e-6
-            Tolerance relative to the scale of the gradients.
+            Tolerance relative to that scale.
 
         Returns
         -------
@@ -287,12 +294,12 @@ class Model:
         check_fitted(self)
         G = self.grad(X, y)
         g = self.objective_grad(X, y)
-        scale = np.linalg.norm(G, axis=1).sum() + np.linalg.norm(g - G.sum(axis=0))
+        scale = np.linalg.norm(G, axis=1).sum() + np.linalg.norm(self.hvp(self.theta_, X, y))
         rel = float(np.linalg.norm(g) / scale) if scale > 0 else 0.0
         if rel > rtol:
             warnings.warn(
                 f"theta_ is not at an optimum of the objective on these data: "
-                f"||grad R(theta)|| is {rel:.1e} of the gradients' scale (rtol = {rtol:.0e}). "
+                f"||grad R(theta)|| is {rel:.1e} of its scale (rtol = {rtol:.0e}). "
                 "The influence function is defined only at a minimiser: refit the model "
                 "(fit, or refit(X, y, theta0=theta_)) and check that l2 and the data are "
                 "those it was trained with.",

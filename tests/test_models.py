@@ -379,3 +379,18 @@ def test_refit_does_not_change_the_model(logistic_data):
     np.testing.assert_array_equal(model.theta_, before)
     np.testing.assert_allclose(theta, LogisticRegression(l2=1.0).fit(X[1:], y[1:]).theta_, atol=1e-12)
     assert np.linalg.norm(model.objective_grad(X[1:], y[1:], theta)) <= model.gradient_floor(X[1:], y[1:], theta) * 1e3
+
+
+def test_a_perfect_fit_is_an_optimum():
+    """Every per-example gradient vanishes at a perfect fit; that is no reason to warn."""
+    import warnings
+
+    from influence_demo import influence_params
+
+    x = np.array([0.0, 1.0, 2.0])
+    X = add_intercept(x[:, None])
+    model = LinearRegression().fit(X, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert model.check_optimality(X, x) < 1e-12
+        influence_params(model, X, x)
