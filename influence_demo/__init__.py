@@ -1,12 +1,17 @@
-r"""influence_demo: influence functions for least squares and logistic regression, checked
-against exact leave-one-out retraining.
+r"""influence_demo: influence functions, checked against what they approximate.
+
+Least squares, logistic and softmax regression and a small neural network, with exact
+leave-one-out retraining (and, for the network, the proximal Bregman response) as the
+ground truth.
 
 Conventions (stated once; the book's notation page compares them with other libraries):
 
-* The training objective is a **sum**, :math:`R(\theta)=\sum_i L(z_i,\theta)+\frac\lambda2\lVert\theta\rVert^2`,
+* The training objective is a **sum**,
+  :math:`R(\theta)=\sum_i L(z_i,\theta)+\frac\lambda2\lVert\theta\rVert^2`,
   and :math:`H=\nabla^2 R(\hat\theta)` includes the penalty.
 * :math:`\mathcal I_{\text{up,params}}(z)=-H^{-1}\nabla L(z,\hat\theta)` and
-  :math:`\mathcal I_{\text{up,loss}}(z,z_{\text{test}})=-\nabla L(z_{\text{test}},\hat\theta)^\top H^{-1}\nabla L(z,\hat\theta)`
+  :math:`\mathcal I_{\text{up,loss}}(z,z_{\text{test}})=
+  -\nabla L(z_{\text{test}},\hat\theta)^\top H^{-1}\nabla L(z,\hat\theta)`
   (Koh & Liang 2017, eq. 1-2).
 * Removing :math:`z_i` is up-weighting by :math:`\epsilon=-1`:
   :math:`\hat\theta_{-i}-\hat\theta\approx-\mathcal I_{\text{up,params}}(z_i)`.
@@ -16,7 +21,13 @@ Conventions (stated once; the book's notation page compares them with other libr
 
 from .adapters import from_sklearn
 from .conventions import CONVENTIONS, book_damping, to_book
-from .datasets import flip_labels, load_digits_pair, make_logistic_data, ols_seed_data, tiny_logistic_data
+from .datasets import (
+    flip_labels,
+    load_digits_pair,
+    make_logistic_data,
+    ols_seed_data,
+    tiny_logistic_data,
+)
 from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -52,7 +63,14 @@ from .loo import (
     loo_params_onestep,
 )
 from .metrics import pearson, rankdata, rel_error, spearman
-from .models import LinearRegression, LogisticRegression, Model, add_intercept, gradient_descent, sigmoid
+from .models import (
+    LinearRegression,
+    LogisticRegression,
+    Model,
+    add_intercept,
+    gradient_descent,
+    sigmoid,
+)
 from .nn import MLPClassifier, SoftmaxRegression, curvature_spectrum
 from .pbrf import pbrf
 from .retrain import Response, retrain
