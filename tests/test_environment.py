@@ -112,11 +112,10 @@ def test_parse(text, expected):
 
 def test_the_wheel_holds_every_subpackage_and_the_widget_files(tmp_path):
     """`pip install <clone>` must give the coursework checkers and the figures' JavaScript."""
+    import shutil
     import subprocess
     import sys
     import zipfile
-
-    import shutil
 
     had_build = (ROOT / "build").exists()
     try:

@@ -96,7 +96,7 @@ class _IdCollector(HTMLParser):
             self.ids.add(attrs["name"])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def static_ids(path):
     """The ids (and <a name>s) in a built HTML file."""
     parser = _IdCollector()
