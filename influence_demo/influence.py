@@ -40,6 +40,13 @@ def _test_data(model, X_test, y_test):
     return X_test, y_test
 
 
+def _solve(model, X, y, V, method, damping, options):
+    """``inverse_hvp`` for the influence functions: CG shares one Krylov space among columns."""
+    if method == "cg":
+        options = {"block": True, **options}
+    return inverse_hvp(model, X, y, V, method=method, damping=damping, **options)
+
+
 def _train_gradients(model, X, y):
     """Per-example training gradients, after checking that ``theta_`` is an optimum."""
     check_fitted(model)
@@ -63,7 +70,9 @@ def influence_params(model, X, y, method="direct", damping=0.0, **options):
     X, y : arrays, shape (n, p) and (n,)
         The training data the model was fitted on.
     method : {"direct", "cg", "lissa"}, default "direct"
-        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`.
+        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`. With
+        ``"cg"`` the right-hand sides share one block Krylov space (block CG) unless
+        ``block=False`` is passed.
     damping : float, default 0
         Solve with :math:`H + \delta I` instead of :math:`H`.
     **options
@@ -98,7 +107,7 @@ def influence_params(model, X, y, method="direct", damping=0.0, **options):
     True
     """
     G = _train_gradients(model, X, y)
-    return -inverse_hvp(model, X, y, G.T, method=method, damping=damping, **options).T
+    return -_solve(model, X, y, G.T, method, damping, options).T
 
 
 def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **options):
@@ -123,7 +132,9 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
     X_test, y_test : arrays, shape (m, p) and (m,)
         The test points.
     method : {"direct", "cg", "lissa"}, default "direct"
-        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`.
+        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`. With
+        ``"cg"`` the right-hand sides share one block Krylov space (block CG) unless
+        ``block=False`` is passed.
     damping : float, default 0
         Solve with :math:`H + \delta I` instead of :math:`H`.
     **options
@@ -153,9 +164,9 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
     X_test, y_test = _test_data(model, X_test, y_test)
     G_test = model.grad(X_test, y_test)
     if G_test.shape[0] <= G.shape[0]:
-        S = inverse_hvp(model, X, y, G_test.T, method=method, damping=damping, **options)
+        S = _solve(model, X, y, G_test.T, method, damping, options)
         return (-S.T) @ G.T  # negate the small factor, not the (m, n) product
-    S = inverse_hvp(model, X, y, G.T, method=method, damping=damping, **options)
+    S = _solve(model, X, y, G.T, method, damping, options)
     return G_test @ (-S)
 
 
@@ -176,7 +187,9 @@ def self_influence(model, X, y, method="direct", damping=0.0, **options):
     X, y : arrays, shape (n, p) and (n,)
         The training data the model was fitted on.
     method : {"direct", "cg", "lissa"}, default "direct"
-        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`.
+        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`. With
+        ``"cg"`` the right-hand sides share one block Krylov space (block CG) unless
+        ``block=False`` is passed.
     damping : float, default 0
         Solve with :math:`H + \delta I` instead of :math:`H`.
     **options
@@ -202,5 +215,5 @@ def self_influence(model, X, y, method="direct", damping=0.0, **options):
     True
     """
     G = _train_gradients(model, X, y)
-    S = inverse_hvp(model, X, y, G.T, method=method, damping=damping, **options)
+    S = _solve(model, X, y, G.T, method, damping, options)
     return -np.einsum("ip,pi->i", G, S)
