@@ -13,7 +13,6 @@ influence function predicts that removing :math:`z_i` changes the loss of a test
 """
 
 import copy
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +26,7 @@ from .loo import (
     loo_params_onestep,
 )
 from .metrics import pearson, spearman
+from .progress import progress_bar
 
 __all__ = [
     "PenaltySweep",
@@ -44,17 +44,6 @@ __all__ = [
     "self_influence_vs_retraining",
     "separating_theta",
 ]
-
-
-def _progress(iterable, progress, desc, total=None):
-    """Wrap ``iterable`` in a tqdm bar; ``progress=None`` shows it only on a terminal."""
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, desc=desc, total=total, leave=False)
 
 
 def _one_test_point(X_test, y_test):
@@ -262,7 +251,8 @@ def penalty_sweep(model, X, y, X_test, y_test, l2_values, progress=None):
     l2_values : sequence of float
         Penalties :math:`\lambda > 0`.
     progress : bool, optional
-        Show a progress bar over the penalties; by default only on a terminal.
+        Show a progress bar over the penalties; by default only on a terminal
+        and for a long run (:func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
@@ -296,7 +286,7 @@ def penalty_sweep(model, X, y, X_test, y_test, l2_values, progress=None):
         raise ValueError("l2_values must hold at least one penalty")
     frames = {name: [] for name in ("actual", "influence", "onestep", "leverage")}
     n_unmoved = []
-    for l2 in _progress(l2_values, progress, "penalty sweep"):
+    for l2 in progress_bar(l2_values, desc="penalty sweep", show=progress):
         fitted = _with_l2(model, float(l2)).fit(X, y)
         thetas = loo_params(fitted, X, y)
         frames["actual"].append(loo_loss_change(fitted, X, y, X_test, y_test, loo_thetas=thetas)[0])
@@ -459,7 +449,8 @@ def group_removal(model, X, y, X_test, y_test, groups, estimates, progress=None)
         Per-point predicted changes of the test loss (for example
         ``-influence_loss(...)[0]``); each is summed over every group.
     progress : bool, optional
-        Show a progress bar over the groups; by default only on a terminal.
+        Show a progress bar over the groups; by default only on a terminal
+        and for a long run (:func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
@@ -500,7 +491,7 @@ def group_removal(model, X, y, X_test, y_test, groups, estimates, progress=None)
     # where an array sits in memory, and must not decide their ranks.
     base = model.loss(X_test, y_test)[0]
     refits = {}
-    for g in _progress(groups, progress, "groups"):
+    for g in progress_bar(groups, desc="groups", show=progress):
         key = tuple(np.sort(g).tolist())
         if key not in refits:
             theta = refit_without(model, X, y, g)
@@ -838,7 +829,8 @@ def detection_curves(
         ``design(rng) -> X`` for each seed, drawn after the flip, for example
         ``functools.partial(add_private_features, X, 0.5)``.
     progress : bool, optional
-        Show a progress bar over the seeds; by default only on a terminal.
+        Show a progress bar over the seeds; by default only on a terminal
+        and for a long run (:func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
@@ -885,7 +877,7 @@ def detection_curves(
     theta_norm = (
         {name: np.zeros((len(seeds), checked.size)) for name in names} if with_test else None
     )
-    for s, seed in enumerate(_progress(seeds, progress, "seeds")):
+    for s, seed in enumerate(progress_bar(seeds, desc="seeds", show=progress)):
         rng = np.random.default_rng(seed)
         y_noisy, flipped = flip_labels(y_clean, flip_fraction, rng=rng)
         X_seed = design(rng) if design is not None else X

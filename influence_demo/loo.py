@@ -14,10 +14,10 @@ so the influence function is off by exactly the leverage factor :math:`1/(1-h_{i
 """
 
 import numpy as np
-from tqdm import tqdm
 
 from ._linalg import Cholesky
 from ._validation import as_matrix, check_fitted, check_nonnegative, check_Xy
+from .progress import progress_bar
 
 
 def leverage(X, l2=0.0):
@@ -154,8 +154,8 @@ def loo_params(model, X, y, indices=None, progress=None):
         The points to leave out, one refit each (all ``n`` by default). Refitting the
         top-k points of an influence ranking and a random sample is often enough.
     progress : bool, optional
-        Show a progress bar (tqdm). By default it shows only on an interactive terminal
-        and for more than 50 refits.
+        Show a progress bar over the refits; by default only on an interactive terminal
+        and for a long run (:func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
@@ -184,9 +184,7 @@ def loo_params(model, X, y, indices=None, progress=None):
     idx = _indices(indices, X.shape[0])
     out = np.empty((idx.size, model.n_params_))
     keep = np.ones(X.shape[0], dtype=bool)
-    show = None if progress is None and idx.size > 50 else bool(progress)
-    bar = tqdm(idx, desc="leave-one-out refits", disable=None if show is None else not show)
-    for k, i in enumerate(bar):
+    for k, i in enumerate(progress_bar(idx, desc="leave-one-out refits", show=progress)):
         keep[i] = False
         out[k] = model.refit(X[keep], y[keep], theta0=model.theta_)
         keep[i] = True

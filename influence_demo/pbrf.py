@@ -48,7 +48,8 @@ import numpy as np
 
 from ._validation import check_fitted, check_nonnegative, check_Xy
 from .nn import one_hot
-from .retrain import Response, check_indices, progress_bar
+from .progress import progress_bar
+from .retrain import Response, check_indices
 
 
 def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progress=None):
@@ -69,7 +70,8 @@ def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progre
     epsilon : float, default -1
         Up-weight of :math:`z_m`; -1 is removal.
     progress : bool, optional
-        Show a progress bar; by default only on an interactive terminal.
+        Show a progress bar; by default only on an interactive terminal and for a long run
+        (:func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
@@ -117,7 +119,7 @@ def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progre
     base = model.loss(X_test, y_test)
     params = np.empty((idx.size, model.n_params_))
     gnorm = np.empty(idx.size)
-    for k, m in enumerate(progress_bar(idx, idx.size, progress, "PBRF")):
+    for k, m in enumerate(progress_bar(idx, desc="PBRF", show=progress)):
         X_aug = np.vstack([X, X[m : m + 1]])
         T_aug = np.vstack([P_hat, one_hot(y[m : m + 1].astype(int), K)])
         params[k], gnorm[k] = model.minimize(

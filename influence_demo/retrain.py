@@ -32,10 +32,10 @@ Used in the chapter "Influence in a neural network".
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm import tqdm
 
 from ._validation import check_fitted, check_Xy
 from .nn import one_hot
+from .progress import progress_bar
 
 STARTS = ("warm", "same_init", "new_seed")
 
@@ -106,31 +106,6 @@ def check_indices(indices, n):
     return idx
 
 
-def progress_bar(iterable, total, progress, desc):
-    """Wrap ``iterable`` in a tqdm bar: shown if ``progress`` is True, hidden if False, and
-    by default only on an interactive terminal.
-
-    Parameters
-    ----------
-    iterable : iterable
-    total : int
-    progress : bool or None
-    desc : str
-
-    Returns
-    -------
-    iterable
-
-    Examples
-    --------
-    >>> list(progress_bar(range(3), 3, False, "refits"))
-    [0, 1, 2]
-    """
-    return tqdm(
-        iterable, total=total, desc=desc, disable=None if progress is None else not progress
-    )
-
-
 def retrain(
     model, X, y, X_test, y_test, indices, start="warm", epsilon=-1.0, seeds=None, progress=None
 ):
@@ -150,7 +125,8 @@ def retrain(
     seeds : sequence of int, optional
         For ``start="new_seed"``: one seed per point (default ``model.seed + 1 + k``).
     progress : bool, optional
-        Show a progress bar; by default only on an interactive terminal.
+        Show a progress bar; by default only on an interactive terminal and for a long run
+        (:func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
@@ -203,7 +179,7 @@ def retrain(
     base = model.loss(X_test, y_test)
     params = np.empty((idx.size, model.n_params_))
     gnorm = np.empty(idx.size)
-    for k, i in enumerate(progress_bar(idx, idx.size, progress, f"retrain ({start})")):
+    for k, i in enumerate(progress_bar(idx, desc=f"retrain ({start})", show=progress)):
         w = np.ones(X.shape[0])
         w[i] += epsilon
         solver, theta0 = model, model.theta_

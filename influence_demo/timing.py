@@ -22,6 +22,7 @@ import numpy as np
 
 from .datasets import logistic_problem
 from .metrics import rel_error
+from .progress import progress_bar
 from .solvers import inverse_hvp
 
 __all__ = ["best_time", "format_time", "format_ratio", "solver_scaling"]
@@ -152,6 +153,7 @@ def solver_scaling(
     repeats=3,
     cg_options=None,
     lissa_options=None,
+    progress=None,
 ):
     r"""Time :func:`~influence_demo.solvers.inverse_hvp` by each method as ``p`` grows.
 
@@ -184,6 +186,9 @@ def solver_scaling(
     cg_options, lissa_options : dict, optional
         Passed to the solver (for example ``{"rtol": 1e-8}`` or ``{"depth": 200}``).
         LiSSA's ``rng`` defaults to 0 so that its scale estimate is reproducible.
+    progress : bool, optional
+        Show a progress bar over the values of ``p``; by default only on an interactive
+        terminal and for a long run (:func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
@@ -212,7 +217,7 @@ def solver_scaling(
     options = {"direct": {}, "cg": dict(cg_options or {}),
                "lissa": {"rng": 0, **(lissa_options or {})}}
     rows = []
-    for j, p in enumerate(p_values):
+    for j, p in enumerate(progress_bar(p_values, desc="solver scaling", show=progress)):
         p = int(p)
         n_p = max(2000, 4 * p) if n is None else int(n)
         model, X, y, X_test, y_test = logistic_problem(n_p, p, k, l2, rng + j)
