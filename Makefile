@@ -40,9 +40,10 @@ test-browser: $(STAMP)
 book: $(STAMP)
 	$(BIN)/jupyter-book build --all -W --keep-going .
 
-## make bench: the benchmark table of the package issue
+## make bench: the benchmark tables (influence against its baselines; top-k at scale, block CG)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/scale.py
 
 ## make lint: ruff over every Python file (settings in pyproject.toml), then numpydoc
 ## validation of every public name of the package (tools/check_docstrings.py); both run,
