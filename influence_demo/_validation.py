@@ -73,6 +73,16 @@ def check_Xy(X, y, n_features=None, names=("X", "y")):
     return X, y
 
 
+def check_data(model, X, y, names=("X", "y")):
+    """``X, y`` validated for a fitted ``model``: its number of features, labels it can take.
+
+    ``names`` are the argument names that the error messages use (``("X_test", "y_test")``).
+    """
+    X, y = check_Xy(X, y, n_features=model.n_features_, names=names)
+    model.check_targets(y)
+    return X, y
+
+
 def check_binary(y, name="y"):
     """Raise ValueError unless every label is 0 or 1."""
     bad = ~np.isin(y, (0.0, 1.0))

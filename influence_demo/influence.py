@@ -28,16 +28,8 @@ test loss (the point is *harmful*); removing it would lower the test loss.
 
 import numpy as np
 
-from ._validation import check_fitted, check_Xy
+from ._validation import check_data, check_fitted
 from .solvers import inverse_hvp
-
-
-def _test_data(model, X_test, y_test):
-    X_test, y_test = check_Xy(
-        X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test")
-    )
-    model.check_targets(y_test)
-    return X_test, y_test
 
 
 def _solve(model, X, y, V, method, damping, options):
@@ -161,7 +153,7 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
     (1, 3)
     """
     G = _train_gradients(model, X, y)
-    X_test, y_test = _test_data(model, X_test, y_test)
+    X_test, y_test = check_data(model, X_test, y_test, names=("X_test", "y_test"))
     G_test = model.grad(X_test, y_test)
     if G_test.shape[0] <= G.shape[0]:
         S = _solve(model, X, y, G_test.T, method, damping, options)

@@ -16,7 +16,7 @@ so the influence function is off by exactly the leverage factor :math:`1/(1-h_{i
 import numpy as np
 
 from ._linalg import Cholesky
-from ._validation import as_matrix, check_fitted, check_nonnegative, check_Xy
+from ._validation import as_matrix, check_data, check_fitted, check_nonnegative, check_Xy
 from .progress import progress_bar
 
 
@@ -179,8 +179,7 @@ def loo_params(model, X, y, indices=None, progress=None):
     True
     """
     check_fitted(model)
-    X, y = check_Xy(X, y, n_features=model.n_features_)
-    model.check_targets(y)
+    X, y = check_data(model, X, y)
     idx = _indices(indices, X.shape[0])
     out = np.empty((idx.size, model.n_params_))
     keep = np.ones(X.shape[0], dtype=bool)
@@ -249,10 +248,7 @@ def loo_loss_change(model, X, y, X_test, y_test, loo_thetas=None, indices=None, 
     """
     check_fitted(model)
     X, y = check_Xy(X, y, n_features=model.n_features_)
-    X_test, y_test = check_Xy(
-        X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test")
-    )
-    model.check_targets(y_test)
+    X_test, y_test = check_data(model, X_test, y_test, names=("X_test", "y_test"))
     idx = _indices(indices, X.shape[0])
     if loo_thetas is None:
         loo_thetas = loo_params(model, X, y, indices=idx, progress=progress)
@@ -328,8 +324,7 @@ def _leverage_pieces(model, X, y):
             "one-step estimate need per-example Hessians c_i x_i x_i^T (LinearRegression, "
             "LogisticRegression)."
         )
-    X, y = check_Xy(X, y, n_features=model.n_features_)
-    model.check_targets(y)
+    X, y = check_data(model, X, y)
     c = model.curvature(X, y)
     W = Cholesky(model.hessian(X, y), "Hessian").solve(X.T)  # H^{-1} x_i in column i
     return X, y, W, c * np.einsum("ij,ji->i", X, W)
@@ -405,8 +400,5 @@ def loo_loss_change_onestep(model, X, y, X_test, y_test):
     True
     """
     check_fitted(model)
-    X_test, y_test = check_Xy(
-        X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test")
-    )
-    model.check_targets(y_test)
+    X_test, y_test = check_data(model, X_test, y_test, names=("X_test", "y_test"))
     return _loss_change(model, X_test, y_test, loo_params_onestep(model, X, y))

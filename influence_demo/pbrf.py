@@ -46,7 +46,7 @@ Used in the chapter "Influence in a neural network".
 
 import numpy as np
 
-from ._validation import check_fitted, check_nonnegative, check_Xy
+from ._validation import check_data, check_fitted, check_nonnegative
 from .nn import one_hot
 from .progress import progress_bar
 from .retrain import Response, check_indices
@@ -105,12 +105,8 @@ def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progre
     epsilon = float(epsilon)
     if not np.isfinite(epsilon):
         raise ValueError(f"epsilon must be finite; got {epsilon}")
-    X, y = check_Xy(X, y, n_features=model.n_features_)
-    model.check_targets(y)
-    X_test, y_test = check_Xy(
-        X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test")
-    )
-    model.check_targets(y_test)
+    X, y = check_data(model, X, y)
+    X_test, y_test = check_data(model, X_test, y_test, names=("X_test", "y_test"))
     idx = check_indices(indices, X.shape[0])
     n, K = X.shape[0], model.n_classes_
     P_hat = model.predict_proba(X)  # the soft targets of the Bregman divergence

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_fitted, check_Xy
+from ._validation import check_data, check_fitted
 from .nn import one_hot
 from .progress import progress_bar
 
@@ -157,12 +157,8 @@ def retrain(
         raise ValueError(
             f"epsilon must be a finite number >= -1 (-1 removes the point); got {epsilon}"
         )
-    X, y = check_Xy(X, y, n_features=model.n_features_)
-    model.check_targets(y)
-    X_test, y_test = check_Xy(
-        X_test, y_test, n_features=model.n_features_, names=("X_test", "y_test")
-    )
-    model.check_targets(y_test)
+    X, y = check_data(model, X, y)
+    X_test, y_test = check_data(model, X_test, y_test, names=("X_test", "y_test"))
     idx = check_indices(indices, X.shape[0])
     if start == "new_seed":
         if "seed" not in model.get_params():
