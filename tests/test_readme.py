@@ -24,3 +24,15 @@ def test_readme_example_runs_and_predicts_retraining():
     assert predicted.shape == actual.shape == (5, 200)
     # the claim of the example: -I_up,loss predicts the retraining effect
     assert np.corrcoef(predicted.ravel(), actual.ravel())[0, 1] > 0.95
+
+
+def test_readme_sklearn_example_finds_the_most_harmful_points():
+    from influence_demo import influence_loss
+
+    namespace = {}
+    for block in python_blocks():
+        exec(compile(block, str(README), "exec"), namespace)
+    adapted, top = namespace["adapted"], namespace["top"]
+    X_test, y_test = namespace["X_test"], namespace["y_test"]
+    full = influence_loss(adapted.model, adapted.X, adapted.y, X_test, y_test)
+    np.testing.assert_array_equal(top.harmful, np.argsort(-full, axis=1, kind="stable")[:, :3])
