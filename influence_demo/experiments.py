@@ -66,6 +66,21 @@ def _with_l2(model, l2):
 
 # --- leave-one-out over a range of penalties ----------------------------------------------
 
+_ESTIMATES = {"influence": "the influence function", "onestep": "the one-step estimate"}
+
+
+def _correlation(metric, estimate):
+    """A :class:`PenaltySweep` property: ``metric`` of ``estimate`` against the refits."""
+
+    def correlation(self):
+        return self._agreement(metric, estimate)
+
+    name = metric.__name__.capitalize()
+    correlation.__doc__ = (
+        f"{name} correlation of {_ESTIMATES[estimate]} with the refits, shape (k,)."
+    )
+    return property(correlation)
+
 
 @dataclass(frozen=True)
 class PenaltySweep:
@@ -118,25 +133,10 @@ class PenaltySweep:
             out.append(metric(a[mask], e[mask]))
         return np.array(out)
 
-    @property
-    def pearson_influence(self):
-        """Pearson correlation of the influence function with the refits, shape (k,)."""
-        return self._agreement(pearson, "influence")
-
-    @property
-    def pearson_onestep(self):
-        """Pearson correlation of the one-step estimate with the refits, shape (k,)."""
-        return self._agreement(pearson, "onestep")
-
-    @property
-    def spearman_influence(self):
-        """Spearman correlation of the influence function with the refits, shape (k,)."""
-        return self._agreement(spearman, "influence")
-
-    @property
-    def spearman_onestep(self):
-        """Spearman correlation of the one-step estimate with the refits, shape (k,)."""
-        return self._agreement(spearman, "onestep")
+    pearson_influence = _correlation(pearson, "influence")
+    pearson_onestep = _correlation(pearson, "onestep")
+    spearman_influence = _correlation(spearman, "influence")
+    spearman_onestep = _correlation(spearman, "onestep")
 
     @property
     def max_leverage(self):
@@ -240,19 +240,15 @@ def penalty_sweep(model, X, y, X_test, y_test, l2_values, progress=None):
     model : LinearRegression or LogisticRegression
         A template: a copy with each penalty is fitted; ``model`` itself is not changed.
         Its other settings (``tol``, ``unpenalized``) are kept.
-    X : array, shape (n, p)
-        Training design matrix.
-    y : array, shape (n,)
-        Training targets.
-    X_test : array, shape (1, p)
-        The one test point.
-    y_test : array, shape (1,)
-        Its target.
+    X, y : arrays, shape (n, p) and (n,)
+        The training data that every penalty's fit and ``n`` refits use.
+    X_test, y_test : arrays, shape (1, p) and (1,)
+        The one test point whose loss change is tracked, and its target.
     l2_values : sequence of float
         Penalties :math:`\lambda > 0`.
     progress : bool, optional
-        Show a progress bar over the penalties; by default only on a terminal
-        and for a long run (:func:`~influence_demo.progress.progress_bar`).
+        Show a progress bar over the penalties (see
+        :func:`~influence_demo.progress.progress_bar` for the default).
 
     Returns
     -------
@@ -312,14 +308,14 @@ def refit_without(model, X, y, group):
         \hat\theta_{-G} = \arg\min_\theta \sum_{i \notin G} L(z_i, \theta)
         + \frac\lambda2\lVert\theta\rVert^2 .
 
+    Used in the chapter :doc:`digits_influence`.
+
     Parameters
     ----------
     model : fitted LinearRegression or LogisticRegression
-        Fitted on ``X, y``; it is not changed.
-    X : array, shape (n, p)
-        Training design matrix.
-    y : array, shape (n,)
-        Training targets.
+        Fitted on ``X, y``; its ``theta_`` is the warm start, and it is not changed.
+    X, y : arrays, shape (n, p) and (n,)
+        All the training data, the rows in ``group`` included.
     group : sequence of int
         Indices of the points to remove (no repeats). An empty group gives
         :math:`\hat\theta` itself.
@@ -327,15 +323,13 @@ def refit_without(model, X, y, group):
     Returns
     -------
     ndarray, shape (p,)
+        :math:`\hat\theta_{-G}`, converged to rounding (:meth:`~influence_demo.models.Model.refit`).
 
     Raises
     ------
     ValueError
         If ``group`` holds an index outside ``0 .. n-1`` or repeats one.
 
-    Notes
-    -----
-    Used in the chapter :doc:`digits_influence`.
 
     Examples
     --------
@@ -430,27 +424,24 @@ def group_removal(model, X, y, X_test, y_test, groups, estimates, progress=None)
     The usual prediction for a group :math:`G` adds the individual ones,
     :math:`-\sum_{i\in G}\mathcal I_{\text{up,loss}}(z_i, z_t)`; the actual change is
     :math:`L(z_t, \hat\theta_{-G}) - L(z_t, \hat\theta)` from :func:`refit_without`.
+    Used in the chapter :doc:`digits_influence`.
 
     Parameters
     ----------
     model : fitted LinearRegression or LogisticRegression
-        Fitted on ``X, y``; it is not changed.
-    X : array, shape (n, p)
-        Training design matrix.
-    y : array, shape (n,)
-        Training targets.
-    X_test : array, shape (1, p)
-        The one test point.
-    y_test : array, shape (1,)
-        Its target.
+        Fitted on ``X, y``; every refit starts from its ``theta_``, which is not changed.
+    X, y : arrays, shape (n, p) and (n,)
+        The training data, from which each group's rows are dropped in turn.
+    X_test, y_test : arrays, shape (1, p) and (1,)
+        The one test point whose loss each removal changes, and its target.
     groups : sequence of sequences of int
         The groups to remove, one refit each (groups with the same members share one).
     estimates : dict of str -> array, shape (n,)
         Per-point predicted changes of the test loss (for example
         ``-influence_loss(...)[0]``); each is summed over every group.
     progress : bool, optional
-        Show a progress bar over the groups; by default only on a terminal
-        and for a long run (:func:`~influence_demo.progress.progress_bar`).
+        Show a progress bar over the refits of the groups (the default is that of
+        :func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
@@ -462,9 +453,6 @@ def group_removal(model, X, y, X_test, y_test, groups, estimates, progress=None)
         If the test data hold more than one point, or an estimate does not have one
         value per training point.
 
-    Notes
-    -----
-    Used in the chapter :doc:`digits_influence`.
 
     Examples
     --------
@@ -506,8 +494,15 @@ def group_removal(model, X, y, X_test, y_test, groups, estimates, progress=None)
     return GroupRemoval(groups=groups, thetas=thetas, actual=actual, predicted=predicted)
 
 
+def _check_group_size(size, n):
+    if not 1 <= size <= n:
+        raise ValueError(f"size must lie in 1 .. n = {n}; got {size}")
+
+
 def random_groups(n, size, n_groups, rng):
     """``n_groups`` groups of ``size`` distinct points drawn at random from ``0 .. n-1``.
+
+    Used in the chapter :doc:`digits_influence`.
 
     Parameters
     ----------
@@ -516,22 +511,20 @@ def random_groups(n, size, n_groups, rng):
     size : int
         Points per group, ``1 <= size <= n``.
     n_groups : int
-        Number of groups.
+        Number of groups; they are drawn independently, so two may share points.
     rng : numpy.random.Generator
-        Consumed in order, one draw per group.
+        Consumed in order: one ``rng.choice`` per group.
 
     Returns
     -------
     list of ndarray of int
+        ``n_groups`` arrays of ``size`` distinct indices.
 
     Raises
     ------
     ValueError
         If ``size`` is not in ``1 .. n``.
 
-    Notes
-    -----
-    Used in the chapter :doc:`digits_influence`.
 
     Examples
     --------
@@ -539,8 +532,7 @@ def random_groups(n, size, n_groups, rng):
     >>> [len(set(g)) for g in groups]
     [3, 3]
     """
-    if not 1 <= size <= n:
-        raise ValueError(f"size must lie in 1 .. n = {n}; got {size}")
+    _check_group_size(size, n)
     return [rng.choice(n, size=size, replace=False) for _ in range(n_groups)]
 
 
@@ -550,6 +542,7 @@ def nearest_groups(X, size, n_groups, rng):
     Distances are Euclidean in the rows of ``X`` (pixel space for images), summed element
     by element so that they do not depend on the BLAS kernel; the centre is drawn with
     ``rng.integers``, one draw per group, and ties are broken by index.
+    Used in the chapter :doc:`digits_influence`.
 
     Parameters
     ----------
@@ -558,9 +551,9 @@ def nearest_groups(X, size, n_groups, rng):
     size : int
         Points per group, ``1 <= size <= n``.
     n_groups : int
-        Number of groups.
+        Number of groups (centres).
     rng : numpy.random.Generator
-        Consumed in order, one draw per group.
+        Consumed in order: one ``rng.integers`` per group, for its centre.
 
     Returns
     -------
@@ -570,11 +563,8 @@ def nearest_groups(X, size, n_groups, rng):
     Raises
     ------
     ValueError
-        If ``size`` is not in ``1 .. n``.
+        If ``size`` is not in ``1 .. n``, ``n`` being the number of rows of ``X``.
 
-    Notes
-    -----
-    Used in the chapter :doc:`digits_influence`.
 
     Examples
     --------
@@ -584,8 +574,7 @@ def nearest_groups(X, size, n_groups, rng):
     """
     X = np.asarray(X, dtype=float)
     n = X.shape[0]
-    if not 1 <= size <= n:
-        raise ValueError(f"size must lie in 1 .. n = {n}; got {size}")
+    _check_group_size(size, n)
     out = []
     for _ in range(n_groups):
         c = int(rng.integers(n))
@@ -607,10 +596,12 @@ def check_orders(model, X, y, rng=None):
     - ``"training loss"``: decreasing :math:`L(z_i, \hat\theta)`;
     - ``"random"``: a random permutation, the baseline.
 
+    Used in the chapter :doc:`mislabeled`.
+
     Parameters
     ----------
     model : fitted LinearRegression or LogisticRegression
-        Fitted on ``X, y``.
+        Fitted on ``X, y``; its self-influences and losses rank the points.
     X : array, shape (n, p)
         Training design matrix.
     y : array, shape (n,)
@@ -624,9 +615,6 @@ def check_orders(model, X, y, rng=None):
     dict of str -> ndarray of int, shape (n,)
         Ties keep index order.
 
-    Notes
-    -----
-    Used in the chapter :doc:`mislabeled`.
 
     Examples
     --------
@@ -657,6 +645,7 @@ def fraction_found(order, flipped, checked):
     After checking the first :math:`\operatorname{round}(c\,n)` points of ``order``, the
     fraction of the flipped labels seen is
     :math:`|\{\text{checked}\}\cap\{\text{flipped}\}| / |\{\text{flipped}\}|`.
+    Used in the chapter :doc:`mislabeled`.
 
     Parameters
     ----------
@@ -677,9 +666,6 @@ def fraction_found(order, flipped, checked):
         If ``order`` is not a permutation, ``flipped`` is empty, or a fraction lies
         outside [0, 1].
 
-    Notes
-    -----
-    Used in the chapter :doc:`mislabeled`.
 
     Examples
     --------
@@ -776,6 +762,7 @@ class DetectionCurves:
         Returns
         -------
         float
+            The nearest grid point's entry of ``mean(quantity, name)``.
 
         Raises
         ------
@@ -829,8 +816,8 @@ def detection_curves(
         ``design(rng) -> X`` for each seed, drawn after the flip, for example
         ``functools.partial(add_private_features, X, 0.5)``.
     progress : bool, optional
-        Show a progress bar over the seeds; by default only on a terminal
-        and for a long run (:func:`~influence_demo.progress.progress_bar`).
+        Show a progress bar over the seeds, as :func:`~influence_demo.progress.progress_bar`
+        decides by default.
 
     Returns
     -------
@@ -907,7 +894,7 @@ def add_private_features(X, fraction, rng):
 
     Each chosen row gets one new column that is 1 in that row and 0 in every other, like a
     word that occurs in one e-mail only. The model can then fit that row with any label by
-    moving one weight, at the price of the penalty on it.
+    moving one weight, at the price of the penalty on it. Used in the chapter :doc:`mislabeled`.
 
     Parameters
     ----------
@@ -928,9 +915,6 @@ def add_private_features(X, fraction, rng):
     ValueError
         If ``fraction`` lies outside [0, 1].
 
-    Notes
-    -----
-    Used in the chapter :doc:`mislabeled`.
 
     Examples
     --------
@@ -954,16 +938,14 @@ def self_influence_vs_retraining(model, X, y, indices=None, progress=None):
     :math:`-\mathcal I_{\text{up,loss}}(z_i, z_i) = \nabla L(z_i)^\top H^{-1}\nabla L(z_i)
     = |\text{self-influence}|`; a refit measures
     :math:`L(z_i, \hat\theta_{-i}) - L(z_i, \hat\theta)`, and the one-step Newton estimate
-    evaluates the same loss at :math:`\tilde\theta_{-i}`.
+    evaluates the same loss at :math:`\tilde\theta_{-i}`. Used in the chapter :doc:`mislabeled`.
 
     Parameters
     ----------
     model : fitted LinearRegression or LogisticRegression
-        Fitted on ``X, y``.
-    X : array, shape (n, p)
-        Training design matrix.
-    y : array, shape (n,)
-        Training targets.
+        Fitted on ``X, y``; the warm start of every refit.
+    X, y : arrays, shape (n, p) and (n,)
+        The training data; each point's own loss is measured on its row.
     indices : array of int, optional
         Points to refit without (default: all).
     progress : bool, optional
@@ -976,9 +958,6 @@ def self_influence_vs_retraining(model, X, y, indices=None, progress=None):
         same length: the rise of each point's own loss measured by refitting, predicted
         by the influence function, and by the one-step estimate.
 
-    Notes
-    -----
-    Used in the chapter :doc:`mislabeled`.
 
     Examples
     --------
@@ -1020,6 +999,7 @@ def separating_theta(X, y):
     when some hyperplane through the origin of the rows of ``X`` (append a column of ones
     for an offset) puts every point strictly on its own class's side: the data are
     linearly separable, and the unpenalised logistic loss has no minimiser.
+    Used in the chapter :doc:`digits_influence`.
 
     Parameters
     ----------
@@ -1041,9 +1021,6 @@ def separating_theta(X, y):
     RuntimeError
         If the solver fails for another reason than infeasibility.
 
-    Notes
-    -----
-    Used in the chapter :doc:`digits_influence`.
 
     Examples
     --------
