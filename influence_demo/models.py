@@ -195,17 +195,25 @@ class Model:
         Parameters
         ----------
         X : array, shape (n, p)
+            The training design matrix, one example per row.
         y : array, shape (n,)
+            The training targets, which :meth:`check_targets` accepts.
 
         Returns
         -------
         self
+            The model, with ``theta_`` set.
         """
+        X, y = self._training_data(X, y)
+        self.theta_ = self._minimize(X, y, None)
+        return self
+
+    def _training_data(self, X, y):
+        """Check the parameters, then ``X`` and ``y``; return them as arrays."""
         self._validate_params()
         X, y = check_Xy(X, y)
         self.check_targets(y)
-        self.theta_ = self._minimize(X, y, None)
-        return self
+        return X, y
 
     def refit(self, X, y, theta0=None):
         r"""Minimiser of the objective on ``(X, y)``, without changing this model, shape (p,).
@@ -227,9 +235,7 @@ class Model:
         -------
         ndarray, shape (p,)
         """
-        self._validate_params()
-        X, y = check_Xy(X, y)
-        self.check_targets(y)
+        X, y = self._training_data(X, y)
         if theta0 is not None:
             theta0 = check_theta(theta0, X.shape[1]).copy()
             g = self.objective_grad(X, y, theta0)
@@ -426,10 +432,12 @@ class _LinearInTheta(Model):
 
         Parameters
         ----------
-        X, y : arrays
-            The examples.
+        X : array, shape (n, p)
+            The examples, one per row (training or test points).
+        y : array, shape (n,)
+            Their targets.
         theta : array, shape (p,), optional
-            Defaults to ``theta_``.
+            The parameters to evaluate the losses at; the fitted ``theta_`` by default.
 
         Returns
         -------
@@ -449,10 +457,10 @@ class _LinearInTheta(Model):
 
         Parameters
         ----------
-        X, y : arrays
-            The training data.
+        X, y : arrays, shape (n, p) and (n,)
+            The training data whose losses are summed.
         theta : array, shape (p,), optional
-            Defaults to ``theta_``.
+            Where to evaluate :math:`R`; the fitted ``theta_`` by default.
 
         Returns
         -------
@@ -469,14 +477,15 @@ class _LinearInTheta(Model):
 
         Parameters
         ----------
-        X, y : arrays
+        X, y : arrays, shape (n, p) and (n,)
             The training data.
         theta : array, shape (p,), optional
-            Defaults to ``theta_``.
+            Where to take the gradient; the fitted ``theta_`` by default.
 
         Returns
         -------
         ndarray, shape (p,)
+            Zero, to rounding, at the minimiser of :math:`R` on ``X, y``.
         """
         X, y, theta = self._data(X, y, theta)
         return X.T @ self._dloss(X @ theta, y) + self._penalty_grad(theta)
@@ -488,10 +497,13 @@ class _LinearInTheta(Model):
 
         Parameters
         ----------
-        X, y : arrays
-            The examples.
+        X : array, shape (n, p)
+            The examples; row :math:`i` of the result is the gradient of the loss of row
+            :math:`i`.
+        y : array, shape (n,)
+            Their targets.
         theta : array, shape (p,), optional
-            Defaults to ``theta_``.
+            Where to differentiate; the fitted ``theta_`` by default.
 
         Returns
         -------
@@ -505,14 +517,15 @@ class _LinearInTheta(Model):
 
         Parameters
         ----------
-        X, y : arrays
-            The training data.
+        X, y : arrays, shape (n, p) and (n,)
+            The training data that :math:`H` sums over.
         theta : array, shape (p,), optional
-            Defaults to ``theta_``.
+            The point :math:`H` is taken at; the fitted ``theta_`` by default.
 
         Returns
         -------
         ndarray, shape (p, p)
+            Symmetric; positive definite when ``l2 > 0`` penalises every coordinate.
         """
         X, y, theta = self._data(X, y, theta)
         return self._hessian(X, y, theta)
@@ -533,14 +546,15 @@ class _LinearInTheta(Model):
 
         Parameters
         ----------
-        X, y : arrays
-            The training data.
+        X, y : arrays, shape (n, p) and (n,)
+            The training data, checked here once for every later product.
         theta : array, shape (p,), optional
-            Defaults to ``theta_``.
+            The point the Hessian is taken at; the fitted ``theta_`` by default.
 
         Returns
         -------
         HessianOperator
+            Call it on ``V`` of shape (p,) or (p, k).
         """
         X, y, theta = self._data(X, y, theta)
         return HessianOperator(X, self._d2loss(X @ theta, y), self._penalty_vector(X.shape[1]))
@@ -552,14 +566,17 @@ class _LinearInTheta(Model):
 
         Parameters
         ----------
-        X, y : arrays
-            The examples.
+        X : array, shape (n, p)
+            The examples, whose margins :math:`s_i = x_i^\top\theta` it is taken at.
+        y : array, shape (n,)
+            Their targets.
         theta : array, shape (p,), optional
-            Defaults to ``theta_``.
+            The parameters; the fitted ``theta_`` by default.
 
         Returns
         -------
         ndarray, shape (n,)
+            Never negative: 2 for least squares, :math:`p_i(1 - p_i)` for logistic regression.
         """
         X, y, theta = self._data(X, y, theta)
         return self._d2loss(X @ theta, y)
@@ -570,6 +587,7 @@ class _LinearInTheta(Model):
         Parameters
         ----------
         X : array, shape (n, p)
+            Points, one per row, with the columns the model was fitted with.
 
         Returns
         -------
@@ -589,15 +607,18 @@ class _LinearInTheta(Model):
         return X @ self.theta_
 
     def predict(self, X):
-        """Predictions for the rows of ``X``.
+        r"""Predictions for the rows of ``X``.
 
         Parameters
         ----------
         X : array, shape (n, p)
+            The points to predict, one per row.
 
         Returns
         -------
         ndarray, shape (n,)
+            The fitted values :math:`x_i^\top\hat\theta` of least squares; for logistic
+            regression the labels 0 or 1, the side of the boundary each point is on.
         """
         return self._predict(self.margins(X))
 
@@ -650,11 +671,14 @@ class LinearRegression(_LinearInTheta):
         Parameters
         ----------
         X : array, shape (n, p)
+            Design matrix; append a column of ones (:func:`add_intercept`) to fit a bias.
         y : array, shape (n,)
+            Real-valued targets.
 
         Returns
         -------
         self
+            With ``theta_``, the unique minimiser.
 
         Raises
         ------
@@ -751,10 +775,12 @@ class LogisticRegression(_LinearInTheta):
         Parameters
         ----------
         X : array, shape (n, p)
+            The points, one per row.
 
         Returns
         -------
         ndarray, shape (n,)
+            Each in [0, 1]; ``predict`` gives 1 where it exceeds 1/2.
         """
         return sigmoid(self.margins(X))
 
@@ -788,9 +814,7 @@ class LogisticRegression(_LinearInTheta):
         ConvergenceWarning
             If ``max_iter`` steps do not reach ``tol``; the warning names the gradient norm.
         """
-        self._validate_params()
-        X, y = check_Xy(X, y)
-        self.check_targets(y)
+        X, y = self._training_data(X, y)
         self.theta_, self.n_iter_, self.grad_norm_ = self._newton(X, y, theta0, self.tol)
         return self
 
