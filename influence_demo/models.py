@@ -612,7 +612,7 @@ class _LinearInTheta(Model):
         Parameters
         ----------
         X : array, shape (n, p)
-            The points to predict, one per row.
+            Points to predict, one per row, with the columns of the training data.
 
         Returns
         -------

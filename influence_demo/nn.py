@@ -537,12 +537,15 @@ class _SoftmaxModel(Model):
         Parameters
         ----------
         X : array, shape (n, d)
+            Inputs, one per row, with the number of features the model was fitted with.
         theta : array, shape (p,), optional
-            Defaults to ``theta_``.
+            The network's parameters; the fitted ``theta_`` by default.
 
         Returns
         -------
         ndarray, shape (n, K)
+            Unnormalised: the softmax of row :math:`i` gives the class probabilities of
+            :math:`x_i`.
 
         Raises
         ------
@@ -566,10 +569,12 @@ class _SoftmaxModel(Model):
         Parameters
         ----------
         X : array, shape (n, d)
+            Inputs, one per row.
 
         Returns
         -------
         ndarray, shape (n, K)
+            Rows that sum to 1.
         """
         return softmax(self.logits(X))
 
@@ -579,21 +584,32 @@ class _SoftmaxModel(Model):
         Parameters
         ----------
         X : array, shape (n, d)
+            The inputs to classify, one per row.
 
         Returns
         -------
         ndarray of int, shape (n,)
+            Labels in ``0 .. K-1``; a tie goes to the lower label.
         """
         return np.argmax(self.logits(X), axis=1)
+
+    def _objective_pieces(self, X, y, theta, mu):
+        """Unit weights and the pieces of :math:`Q` for one-hot labels and penalty ``mu``."""
+        X, y, theta, K = self._data(X, y, theta)
+        w = np.ones(len(y))
+        return w, self._pieces(X, one_hot(y, K), w, theta, K, mu, None)
 
     def loss(self, X, y, theta=None):
         """Per-example cross-entropy :math:`L(z_i, \\theta)`, shape (n,).
 
         Parameters
         ----------
-        X, y : arrays
+        X : array, shape (n, d)
+            Inputs of the examples, one per row.
+        y : array of int, shape (n,)
+            Their labels, in ``0 .. K-1``.
         theta : array, shape (p,), optional
-            Defaults to ``theta_``.
+            The network's parameters; the fitted ``theta_`` by default.
 
         Returns
         -------
@@ -608,32 +624,35 @@ class _SoftmaxModel(Model):
 
         Parameters
         ----------
-        X, y : arrays
+        X, y : arrays, shape (n, d) and (n,)
+            The training data whose cross-entropies are summed.
         theta : array, shape (p,), optional
+            Where to evaluate :math:`R`; the fitted ``theta_`` by default.
 
         Returns
         -------
         float
         """
-        X, y, theta, K = self._data(X, y, theta)
-        return self._pieces(X, one_hot(y, K), np.ones(len(y)), theta, K, float(self.l2), None)[3]
+        _, (_, _, _, value, _) = self._objective_pieces(X, y, theta, float(self.l2))
+        return value
 
     def objective_grad(self, X, y, theta=None):
         """Gradient :math:`\\nabla R(\\theta) = \\sum_i \\nabla L(z_i, \\theta) + \\lambda\\theta`.
 
         Parameters
         ----------
-        X, y : arrays
+        X, y : arrays, shape (n, d) and (n,)
+            The training data, whose per-example gradients are summed.
         theta : array, shape (p,), optional
+            Where to take the gradient; the fitted ``theta_`` by default.
 
         Returns
         -------
         ndarray, shape (p,)
+            Zero, to rounding, at any stationary point of :math:`R` on ``X, y``.
         """
-        X, y, theta, K = self._data(X, y, theta)
-        return self._value_grad(X, one_hot(y, K), np.ones(len(y)), theta, K, float(self.l2), None)[
-            1
-        ]
+        _, (cache, _, D, _, diff) = self._objective_pieces(X, y, theta, float(self.l2))
+        return self._backward(cache, D) + float(self.l2) * diff
 
     def grad(self, X, y, theta=None):
         """Per-example gradients :math:`\\nabla_\\theta L(z_i, \\theta) = J_i^\\top(p_i - e_{y_i})`.
@@ -642,8 +661,12 @@ class _SoftmaxModel(Model):
 
         Parameters
         ----------
-        X, y : arrays
+        X : array, shape (n, d)
+            Inputs; row :math:`i` of the result belongs to example :math:`i`.
+        y : array of int, shape (n,)
+            Their labels.
         theta : array, shape (p,), optional
+            The parameters to backpropagate at; the fitted ``theta_`` by default.
 
         Returns
         -------
@@ -654,15 +677,11 @@ class _SoftmaxModel(Model):
         return self._per_example(cache, softmax(cache["Z"]) - one_hot(y, K))
 
     def _operator(self, X, y, theta, exact):
-        X, y, theta, K = self._data(X, y, theta)
-        w = np.ones(len(y))
-        cache, _, D, _, _ = self._pieces(X, one_hot(y, K), w, theta, K, 0.0, None)
+        w, (cache, _, D, _, _) = self._objective_pieces(X, y, theta, 0.0)
         return CurvatureOperator(self, cache, w, D, float(self.l2), exact)
 
     def _matrix(self, X, y, theta, exact):
-        X, y, theta, K = self._data(X, y, theta)
-        w = np.ones(len(y))
-        cache, P, D, _, _ = self._pieces(X, one_hot(y, K), w, theta, K, 0.0, None)
+        w, (cache, P, D, _, _) = self._objective_pieces(X, y, theta, 0.0)
         return self._hessian_matrix(cache, P, w, D, float(self.l2), exact)
 
     def hessian(self, X, y, theta=None):
@@ -670,12 +689,16 @@ class _SoftmaxModel(Model):
 
         Parameters
         ----------
-        X, y : arrays
+        X, y : arrays, shape (n, d) and (n,)
+            The training data that :math:`H` sums over.
         theta : array, shape (p,), optional
+            The point :math:`H` is taken at, a minimum or not; the fitted ``theta_`` by
+            default.
 
         Returns
         -------
         ndarray, shape (p, p)
+            Symmetric; for a network it can be indefinite.
         """
         return self._matrix(X, y, theta, exact=True)
 
@@ -687,12 +710,16 @@ class _SoftmaxModel(Model):
 
         Parameters
         ----------
-        X, y : arrays
+        X, y : arrays, shape (n, d) and (n,)
+            The training data that :math:`G` sums over.
         theta : array, shape (p,), optional
+            The point the Jacobians :math:`J_i` are taken at; the fitted ``theta_`` by
+            default.
 
         Returns
         -------
         ndarray, shape (p, p)
+            Positive semi-definite, and positive definite for ``l2 > 0``.
         """
         return self._matrix(X, y, theta, exact=False)
 
@@ -701,12 +728,16 @@ class _SoftmaxModel(Model):
 
         Parameters
         ----------
-        X, y : arrays
+        X, y : arrays, shape (n, d) and (n,)
+            The training data; they are checked, and the network run forward on them, once
+            for every later product.
         theta : array, shape (p,), optional
+            The point the Hessian is taken at; the fitted ``theta_`` by default.
 
         Returns
         -------
         CurvatureOperator
+            Call it on ``V`` of shape (p,) or (p, k) for :math:`HV`.
         """
         return self._operator(X, y, theta, exact=True)
 
@@ -715,12 +746,15 @@ class _SoftmaxModel(Model):
 
         Parameters
         ----------
-        X, y : arrays
+        X, y : arrays, shape (n, d) and (n,)
+            The training data, checked and run forward once for all products.
         theta : array, shape (p,), optional
+            Where the Jacobians are taken; ``theta_`` by default.
 
         Returns
         -------
         CurvatureOperator
+            :math:`V \\mapsto GV` for ``V`` of shape (p,) or (p, k).
         """
         return self._operator(X, y, theta, exact=False)
 
@@ -733,8 +767,11 @@ class _SoftmaxModel(Model):
         Parameters
         ----------
         V : array, shape (p,) or (p, k)
-        X, y : arrays
+            The vectors to multiply, one per column.
+        X, y : arrays, shape (n, d) and (n,)
+            The training data that :math:`G` sums over.
         theta : array, shape (p,), optional
+            Where the Jacobians are taken; the fitted ``theta_`` by default.
 
         Returns
         -------
@@ -772,9 +809,10 @@ class SoftmaxRegression(_SoftmaxModel):
     l2 : float, default 1
         Penalty :math:`\lambda \ge 0`.
     n_classes : int, optional
-        :math:`K`; by default one more than the largest training label.
+        :math:`K`; by default one more than the largest label :meth:`fit` sees, and at
+        least 2.
     tol : float, default 1e-8
-        Gradient norm above which :meth:`fit` warns.
+        Gradient norm above which :meth:`fit` warns that it did not converge.
     max_iter : int, default 2000
         L-BFGS iterations; Newton's method then takes at most ``min(100, max_iter)`` steps.
 
