@@ -58,22 +58,24 @@ def influence_params(model, X, y, method="direct", damping=0.0, **options):
     Parameters
     ----------
     model : Model
-        A fitted model (``theta_`` must be an optimum on ``X, y``; it warns if not).
+        Fitted on ``X, y``; its ``theta_`` must be an optimum there (it warns if not).
     X, y : arrays, shape (n, p) and (n,)
-        The training data the model was fitted on.
+        The training data; one row of the result per point.
     method : {"direct", "cg", "lissa"}, default "direct"
-        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`. With
-        ``"cg"`` the right-hand sides share one block Krylov space (block CG) unless
-        ``block=False`` is passed.
+        How to apply :math:`H^{-1}` to the ``n`` training gradients
+        (:func:`~influence_demo.solvers.inverse_hvp`). ``"cg"`` runs block CG, one Krylov
+        space for all of them, unless ``block=False`` is passed.
     damping : float, default 0
-        Solve with :math:`H + \delta I` instead of :math:`H`.
+        :math:`\delta`: row :math:`i` becomes :math:`-(H + \delta I)^{-1}\nabla L(z_i)`.
     **options
-        Passed to :func:`~influence_demo.solvers.inverse_hvp`: solver settings, and
-        ``curvature="ggn"`` to use the Gauss–Newton matrix of a network instead of :math:`H`.
+        Solver settings for :func:`~influence_demo.solvers.inverse_hvp` (``rtol``,
+        ``maxiter``, ...), or ``curvature="ggn"``: a network's Gauss–Newton matrix in
+        place of :math:`H`.
 
     Returns
     -------
     ndarray, shape (n, p)
+        Row :math:`i` is :math:`\mathcal I_{\text{up,params}}(z_i)`.
 
     Raises
     ------
@@ -120,18 +122,17 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
     model : Model
         A fitted model (``theta_`` must be an optimum on ``X, y``; it warns if not).
     X, y : arrays, shape (n, p) and (n,)
-        The training data the model was fitted on.
+        The training data the model was fitted on; one column of the result per point.
     X_test, y_test : arrays, shape (m, p) and (m,)
-        The test points.
+        The test points; one row of the result each.
     method : {"direct", "cg", "lissa"}, default "direct"
-        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`. With
-        ``"cg"`` the right-hand sides share one block Krylov space (block CG) unless
-        ``block=False`` is passed.
+        How :func:`~influence_demo.solvers.inverse_hvp` applies :math:`H^{-1}` to the
+        smaller block of gradients; with ``"cg"``, by block CG unless ``block=False``.
     damping : float, default 0
-        Solve with :math:`H + \delta I` instead of :math:`H`.
+        :math:`\delta`: the result becomes :math:`-G_{\text{test}}(H + \delta I)^{-1}G^\top`.
     **options
-        Passed to :func:`~influence_demo.solvers.inverse_hvp`: solver settings, and
-        ``curvature="ggn"`` to use the Gauss–Newton matrix of a network instead of :math:`H`.
+        Passed on to :func:`~influence_demo.solvers.inverse_hvp`; ``curvature="ggn"``
+        replaces :math:`H` by the Gauss–Newton matrix of a network.
 
     Returns
     -------
@@ -141,7 +142,8 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
     Raises
     ------
     NotPositiveDefiniteError
-        If the (damped) Hessian is singular or indefinite.
+        If the (damped) Hessian is singular or indefinite, as the solver finds
+        (:func:`~influence_demo.solvers.inverse_hvp`).
 
     Examples
     --------
@@ -175,22 +177,23 @@ def self_influence(model, X, y, method="direct", damping=0.0, **options):
     Parameters
     ----------
     model : Model
-        A fitted model (``theta_`` must be an optimum on ``X, y``; it warns if not).
+        Fitted on ``X, y`` (at an optimum; it warns if not).
     X, y : arrays, shape (n, p) and (n,)
-        The training data the model was fitted on.
+        The training data; each point is its own test point.
     method : {"direct", "cg", "lissa"}, default "direct"
-        How to apply :math:`H^{-1}`; see :func:`~influence_demo.solvers.inverse_hvp`. With
-        ``"cg"`` the right-hand sides share one block Krylov space (block CG) unless
+        The solver for :math:`H^{-1}G^\top` (:func:`~influence_demo.solvers.inverse_hvp`);
+        ``"cg"`` shares one block Krylov space among the ``n`` columns unless
         ``block=False`` is passed.
     damping : float, default 0
-        Solve with :math:`H + \delta I` instead of :math:`H`.
+        :math:`\delta`: entry :math:`i` becomes
+        :math:`-\nabla L(z_i)^\top(H + \delta I)^{-1}\nabla L(z_i)`.
     **options
-        Passed to :func:`~influence_demo.solvers.inverse_hvp`: solver settings, and
-        ``curvature="ggn"`` to use the Gauss–Newton matrix of a network instead of :math:`H`.
+        As for :func:`influence_params`: solver settings, or ``curvature="ggn"``.
 
     Returns
     -------
     ndarray, shape (n,)
+        Entry :math:`i` is :math:`\mathcal I_{\text{up,loss}}(z_i, z_i)`.
 
     Raises
     ------
