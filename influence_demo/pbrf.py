@@ -48,7 +48,6 @@ import numpy as np
 
 from ._validation import check_data, check_fitted, check_nonnegative
 from .nn import one_hot
-from .progress import progress_bar
 from .retrain import Response, check_indices
 
 
@@ -61,8 +60,12 @@ def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progre
     Parameters
     ----------
     model : fitted SoftmaxRegression or MLPClassifier
-    X, y : the training data the model was fitted on
-    X_test, y_test : the test points whose loss change is reported
+        Its :math:`\hat\theta` is the centre of the proximity term and every solve's start.
+    X, y : arrays, shape (n, d) and (n,)
+        The training data the model was fitted on; the model's predicted probabilities on
+        ``X`` are the soft targets of the divergence.
+    X_test, y_test : arrays, shape (m, d) and (m,)
+        The test points whose loss change is reported.
     indices : sequence of int
         The points :math:`z_m`, one solve each.
     damping : float, default 0
@@ -70,8 +73,8 @@ def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progre
     epsilon : float, default -1
         Up-weight of :math:`z_m`; -1 is removal.
     progress : bool, optional
-        Show a progress bar; by default only on an interactive terminal and for a long run
-        (:func:`~influence_demo.progress.progress_bar`).
+        Show a progress bar over the solves, one per index (the default is decided by
+        :func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
@@ -112,13 +115,11 @@ def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progre
     P_hat = model.predict_proba(X)  # the soft targets of the Bregman divergence
     weights = np.ones(n + 1)
     weights[n] = epsilon
-    base = model.loss(X_test, y_test)
-    params = np.empty((idx.size, model.n_params_))
-    gnorm = np.empty(idx.size)
-    for k, m in enumerate(progress_bar(idx, desc="PBRF", show=progress)):
+
+    def solve(k, m):
         X_aug = np.vstack([X, X[m : m + 1]])
         T_aug = np.vstack([P_hat, one_hot(y[m : m + 1].astype(int), K)])
-        params[k], gnorm[k] = model.minimize(
+        return model.minimize(
             X_aug,
             T_aug,
             weights=weights,
@@ -127,5 +128,5 @@ def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progre
             theta0=model.theta_,
             lbfgs=True,
         )
-    loss_change = np.stack([model.loss(X_test, y_test, t) - base for t in params], axis=1)
-    return Response(idx, params, loss_change, gnorm)
+
+    return Response.collect(model, X_test, y_test, idx, solve, "PBRF", progress)

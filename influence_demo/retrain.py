@@ -72,6 +72,52 @@ class Response:
     loss_change: np.ndarray
     grad_norm: np.ndarray
 
+    @classmethod
+    def collect(cls, model, X_test, y_test, indices, solve, desc, progress=None):
+        r"""Run one re-optimisation per chosen point and gather the results.
+
+        :func:`retrain` and :func:`~influence_demo.pbrf.pbrf` differ only in the objective
+        they re-minimise; this loop, and the test-loss changes, they share.
+
+        Parameters
+        ----------
+        model : fitted SoftmaxRegression or MLPClassifier
+            Its ``theta_`` is :math:`\hat\theta`, the reference of ``loss_change``.
+        X_test, y_test : arrays, shape (m, d) and (m,)
+            Validated test points.
+        indices : ndarray of int, shape (k,)
+            Validated training indices (:func:`check_indices`).
+        solve : callable
+            ``solve(k, i) -> (theta, grad_norm)`` re-optimises for point ``i = indices[k]``.
+        desc : str
+            Label of the progress bar.
+        progress : bool, optional
+            Passed to :func:`~influence_demo.progress.progress_bar` as ``show``.
+
+        Returns
+        -------
+        Response
+
+        Examples
+        --------
+        >>> from influence_demo.nn import SoftmaxRegression
+        >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]); y = np.array([0, 1, 2])
+        >>> model = SoftmaxRegression(l2=1.0).fit(X, y)
+        >>> unmoved = Response.collect(model, X, y, np.array([0, 2]),
+        ...                            lambda k, i: (model.theta_, 0.0), desc="no-op")
+        >>> unmoved.loss_change
+        array([[0., 0.],
+               [0., 0.],
+               [0., 0.]])
+        """
+        base = model.loss(X_test, y_test)
+        params = np.empty((indices.size, model.n_params_))
+        grad_norm = np.empty(indices.size)
+        for k, i in enumerate(progress_bar(indices, desc=desc, show=progress)):
+            params[k], grad_norm[k] = solve(k, i)
+        loss_change = np.stack([model.loss(X_test, y_test, t) - base for t in params], axis=1)
+        return cls(indices, params, loss_change, grad_norm)
+
 
 def check_indices(indices, n):
     """Validated training indices: a non-empty 1-D sequence of integers in ``[0, n)``.
@@ -114,8 +160,11 @@ def retrain(
     Parameters
     ----------
     model : fitted SoftmaxRegression or MLPClassifier
-    X, y : the training data the model was fitted on
-    X_test, y_test : the test points whose loss change is reported
+        Supplies the objective, :math:`\hat\theta` (the warm start) and the seed.
+    X, y : arrays, shape (n, d) and (n,)
+        The training data the model was fitted on.
+    X_test, y_test : arrays, shape (m, d) and (m,)
+        The test points whose loss change is reported.
     indices : sequence of int
         The training points, one re-optimisation each.
     start : {"warm", "same_init", "new_seed"}
@@ -125,8 +174,8 @@ def retrain(
     seeds : sequence of int, optional
         For ``start="new_seed"``: one seed per point (default ``model.seed + 1 + k``).
     progress : bool, optional
-        Show a progress bar; by default only on an interactive terminal and for a long run
-        (:func:`~influence_demo.progress.progress_bar`).
+        Show a progress bar over the re-optimisations (the default is that of
+        :func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
@@ -172,10 +221,8 @@ def retrain(
                 f"seeds must have one entry per index ({idx.size}); got shape {seeds.shape}"
             )
     T = one_hot(y.astype(int), model.n_classes_)
-    base = model.loss(X_test, y_test)
-    params = np.empty((idx.size, model.n_params_))
-    gnorm = np.empty(idx.size)
-    for k, i in enumerate(progress_bar(idx, desc=f"retrain ({start})", show=progress)):
+
+    def solve(k, i):
         w = np.ones(X.shape[0])
         w[i] += epsilon
         solver, theta0 = model, model.theta_
@@ -183,6 +230,6 @@ def retrain(
             theta0 = None
         if start == "new_seed":
             solver = type(model)(**{**model.get_params(), "seed": int(seeds[k])})
-        params[k], gnorm[k] = solver.minimize(X, T, weights=w, theta0=theta0)
-    loss_change = np.stack([model.loss(X_test, y_test, t) - base for t in params], axis=1)
-    return Response(idx, params, loss_change, gnorm)
+        return solver.minimize(X, T, weights=w, theta0=theta0)
+
+    return Response.collect(model, X_test, y_test, idx, solve, f"retrain ({start})", progress)
