@@ -160,11 +160,12 @@ def loo_params(model, X, y, indices=None, progress=None):
     Returns
     -------
     ndarray, shape (len(indices), p)
+        Row :math:`k` is :math:`\hat\theta_{-i}` for ``i = indices[k]``.
 
     Raises
     ------
     ValueError
-        If an index is out of range.
+        If an index lies outside ``-n .. n-1``, or ``indices`` is not 1-D integers.
 
     Examples
     --------
@@ -345,13 +346,19 @@ def generalized_leverage(model, X, y):
     Parameters
     ----------
     model : LinearRegression or LogisticRegression
-        A fitted model that is linear in :math:`\theta`.
+        A fitted model that is linear in :math:`\theta` (it has ``curvature``).
     X, y : arrays, shape (n, p) and (n,)
-        The training data the model was fitted on.
+        The training data the model was fitted on; :math:`H` sums over them.
 
     Returns
     -------
     ndarray, shape (n,)
+        Each in :math:`[0, 1]`, and 1 only if the Hessian without the point is singular.
+
+    Raises
+    ------
+    TypeError
+        If the model is not linear in :math:`\theta`.
 
     Examples
     --------
@@ -379,9 +386,9 @@ def loo_loss_change_onestep(model, X, y, X_test, y_test):
     model : LinearRegression or LogisticRegression
         A fitted model that is linear in :math:`\theta`.
     X, y : arrays, shape (n, p) and (n,)
-        The training data the model was fitted on.
+        The training data, for the one-step parameters (:func:`loo_params_onestep`).
     X_test, y_test : arrays, shape (m, p) and (m,)
-        The test points.
+        The test points whose losses change.
 
     Returns
     -------
