@@ -119,12 +119,16 @@ def test_losses_match_their_closed_forms(ls_data, logistic_data):
 # --- Hessian-vector products ---------------------------------------------------------------
 
 
+def random_V(p, shape, k, seed):
+    """Random vectors to multiply: shape (p,) for "vector", (p, k) for "block"."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=p) if shape == "vector" else rng.normal(size=(p, k))
+
+
 @pytest.mark.parametrize("shape", ["vector", "block"])
 def test_hvp_matches_hessian_times_V(any_model, shape):
     model, X, y, theta = any_model
-    p = X.shape[1]
-    rng = np.random.default_rng(7)
-    V = rng.normal(size=p) if shape == "vector" else rng.normal(size=(p, 5))
+    V = random_V(X.shape[1], shape, k=5, seed=7)
     HV = model.hvp(V, X, y, theta)
     assert HV.shape == V.shape
     np.testing.assert_allclose(HV, model.hessian(X, y, theta) @ V, rtol=1e-12, atol=1e-12)
@@ -143,13 +147,11 @@ def test_hvp_uses_fitted_theta_by_default(logistic_data):
 @pytest.mark.parametrize("shape", ["vector", "block"])
 def test_hvp_operator_on_subset_is_a_scaled_minibatch_hessian(any_model, shape):
     model, X, y, theta = any_model
-    p = X.shape[1]
-    rng = np.random.default_rng(3)
-    V = rng.normal(size=p) if shape == "vector" else rng.normal(size=(p, 4))
+    V = random_V(X.shape[1], shape, k=4, seed=3)
     op = model.hvp_operator(X, y, theta)
     idx = np.array([0, 3, 4, 9])
     factor = X.shape[0] / idx.size
-    H_batch = model.hessian(X[idx], y[idx], theta) - model.l2 * np.eye(p)  # data part only
+    H_batch = model.hessian(X[idx], y[idx], theta) - model.l2 * np.eye(X.shape[1])  # data part only
     expected = factor * H_batch @ V + model.l2 * V
     np.testing.assert_allclose(op.on_subset(idx, V, factor), expected, rtol=1e-12, atol=1e-12)
     # All points with factor 1 is the full Hessian.
