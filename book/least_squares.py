@@ -228,10 +228,10 @@ for key, value in ls_rankings.items():
 # There is no `i` in that cell: it is the loop variable left over from the LOO loop above
 # it, so `i == 9` and the vector is point 9's. The execution counts, in the order of the
 # cells, are 123, 122, 100–104, 125, 106, 107, 124 and none for the last cell: there is no
-# 105, the cell numbered 125 sits eighth, and the two function definitions at the top were
-# run after everything but the last two numbered cells. The cells were run out of order,
-# so a reader cannot tell from the notebook which `i` was meant. Here is the source's
-# function, copied, and the same call:
+# 105, the cell numbered 125 sits eighth, and the two function definitions at the top (123
+# and 122) were run after every other numbered cell except 124 and 125. The cells were
+# run out of order, so a reader cannot tell from the notebook which `i` was meant. Here is
+# the source's function, copied, and the same call:
 
 # %%
 # copied from the source, In [123]
@@ -704,7 +704,8 @@ for key, value in ls_slip.items():
 # $\mathcal I_{\text{up,loss}}$, for all {glue:text}`ls-slip-npairs` pairs of training and
 # test points. A constant positive factor leaves every ranking unchanged (the Spearman
 # correlation is 1), which is why the slip is easy to miss. But the *size* is wrong: read as
-# a prediction of the change in test loss, the source's value has a slope of
+# a prediction of the change in test loss from removal (with the minus sign of
+# $\epsilon = -1$), the source's value has a slope of
 # {glue:text}`ls-slope-source:.2f` against the actual change, where the correct influence
 # has {glue:text}`ls-slope-loss:.2f` and the leverage-corrected one
 # {glue:text}`ls-slope-loss-c:.2f`. The fix is the package's: compute the gradient once,

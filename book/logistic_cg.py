@@ -144,7 +144,7 @@ print("Hessian at (w*, b*):\n", H_gd)
 print("Inverse Hessian:\n", inverse_hvp(gd_model, X, y, np.eye(p)))
 
 # %% [markdown]
-# Now the direct influences. The package checks that $	heta$ is an optimum before it
+# Now the direct influences. The package checks that $\theta$ is an optimum before it
 # differentiates there, and this one is not: it warns. We record the warning and carry on,
 # to reproduce the source; {ref}`lc-separable` shows why there is no optimum to be found.
 
@@ -970,9 +970,9 @@ for d in (1, 2, 5, 10):
 # With exact repeats CG stops after $d$ iterations (the Krylov argument). Tight clusters
 # behave almost like single eigenvalues: CG needs at most $2d$ iterations for a spread of
 # $10^{-6}$ to resolve each cluster to the tolerance. Wide clusters behave like a spread
-# spectrum: the counts grow past $2d$, and only the bound {eq}`eq-lc-cg-rate` (in its
-# residual form, the column "bound" above) limits them. The cell asserts each of these
-# statements.
+# spectrum: the counts grow past $2d$, and only the bound {eq}`eq-lc-cg-rate` limits them
+# (in its residual form, `cg_bound`, as in the column "bound" of the chapter's table). The
+# cell asserts each of these statements.
 #
 # ```{solution-end}
 # ```
