@@ -38,10 +38,6 @@ class SolverInfo:
         (CG: the recurrence residual; LiSSA: only the final residual is computed).
     tolerance : ndarray, shape (k,)
         The residual each column had to reach.
-    status : int
-        0 on success. Otherwise a positive number: the number of iterations run, as in
-        scipy, or 1 when no iteration was allowed (``maxiter=0``), so that a nonzero status
-        always means that some column missed its tolerance.
 
     Examples
     --------
@@ -59,7 +55,12 @@ class SolverInfo:
 
     @property
     def status(self):
-        """0 on success, else a positive number (see the class docstring)."""
+        """0 on success, else a positive number.
+
+        The number of iterations run, as in scipy, or 1 when no iteration was allowed
+        (``maxiter=0``), so that a nonzero status always means that some column missed its
+        tolerance.
+        """
         return 0 if self.converged else max(int(self.n_iter), 1)
 
     @property
