@@ -480,6 +480,8 @@ step_true = theta_loo[odd] - model.theta_     # the refit's move
 step_one = theta_onestep[odd] - model.theta_  # its one-step estimate
 len_true, len_one = np.linalg.norm(step_true), np.linalg.norm(step_one)
 cosine = step_true @ step_one / (len_true * len_one)
+
+# %%
 print(f"image #{odd} (a {digit[odd]}, h = {h[odd]:.3f}), "
       "change in test loss:")
 print(f"  actual {actual[odd]:+.5f}, influence {predicted[odd]:+.5f}, "

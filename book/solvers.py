@@ -317,8 +317,7 @@ for key, value in digits_timing.items():
 # {glue:text}`sol-k-many` right-hand sides.
 
 # %% tags=["timing"]
-# Timing cell: times and ratios vary from run to run (normalised by the
-# notebook tests).
+# Timing cell: the timed runs, best of REPEATS each; the next cell prints them.
 P_VALUES = (25, 50, 100, 200, 400)
 K_MANY = 100
 LISSA_DEPTH = 100
@@ -332,7 +331,9 @@ rows_many = solver_scaling(
     cg_options={"rtol": 1e-8},
 )
 
-
+# %% tags=["timing"]
+# Timing cell: the printed times vary from run to run (normalised by the
+# notebook tests).
 def lissa_err(error):
     """LiSSA's error, or the bound it is below when rounding sets it."""
     return "< 1e-13" if error < 1e-13 else f"{error:.1e}"
