@@ -181,7 +181,7 @@ def test_the_page_is_self_contained():
 
 
 def test_page_weight_stays_small():
-    """The issue's budget: a hand-written widget of a few kilobytes, not a plotting library."""
+    """A hand-written widget of a few kilobytes, not a plotting library."""
     x, y = line_data()
     assert len(interactive_ls(x, y).html.encode()) < 20_000
     frames = [_frame(s, n=250) for s in (0.5, 1.0, 2.0)]
