@@ -79,6 +79,50 @@ def sigmoid(s):
     return np.where(s >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def warn_if_not_at_optimum(grad_norm, scale, rtol=1e-6):
+    r"""Warn if :math:`\lVert\nabla R(\hat\theta)\rVert` is large against ``scale``.
+
+    The rule of :meth:`Model.check_optimality`, shared with the streamed computations of
+    :mod:`~influence_demo.topk`, which sum the gradient and its scale over batches.
+
+    Parameters
+    ----------
+    grad_norm : float
+        :math:`\lVert\nabla R(\hat\theta)\rVert`.
+    scale : float
+        :math:`\sum_i\lVert\nabla L(z_i,\hat\theta)\rVert + \lVert H\hat\theta\rVert`.
+    rtol : float, default 1e-6
+        The largest ratio that passes.
+
+    Returns
+    -------
+    float
+        ``grad_norm / scale`` (0 when the scale is 0).
+
+    Warns
+    -----
+    NotAtOptimumWarning
+        When the ratio exceeds ``rtol``.
+
+    Examples
+    --------
+    >>> warn_if_not_at_optimum(1e-12, 10.0)
+    1e-13
+    """
+    rel = float(grad_norm / scale) if scale > 0 else 0.0
+    if rel > rtol:
+        warnings.warn(
+            f"theta_ is not at an optimum of the objective on these data: "
+            f"||grad R(theta)|| is {rel:.1e} of its scale (rtol = {rtol:.0e}). "
+            "The influence function is defined only at a minimiser: refit the model "
+            "(fit, or refit(X, y, theta0=theta_)) and check that l2 and the data are "
+            "those it was trained with.",
+            NotAtOptimumWarning,
+            stacklevel=4,
+        )
+    return rel
+
+
 class HessianOperator:
     r"""The Hessian-vector product :math:`V \mapsto HV` for fixed data and :math:`\theta`.
 
@@ -299,20 +343,8 @@ class Model:
         """
         check_fitted(self)
         G = self.grad(X, y)
-        g = self.objective_grad(X, y)
         scale = np.linalg.norm(G, axis=1).sum() + np.linalg.norm(self.hvp(self.theta_, X, y))
-        rel = float(np.linalg.norm(g) / scale) if scale > 0 else 0.0
-        if rel > rtol:
-            warnings.warn(
-                f"theta_ is not at an optimum of the objective on these data: "
-                f"||grad R(theta)|| is {rel:.1e} of its scale (rtol = {rtol:.0e}). "
-                "The influence function is defined only at a minimiser: refit the model "
-                "(fit, or refit(X, y, theta0=theta_)) and check that l2 and the data are "
-                "those it was trained with.",
-                NotAtOptimumWarning,
-                stacklevel=3,
-            )
-        return rel
+        return warn_if_not_at_optimum(np.linalg.norm(self.objective_grad(X, y)), scale, rtol)
 
     def with_theta(self, theta, X=None, y=None):
         """Return a copy of this model whose ``theta_`` is ``theta`` (from another optimiser, say).

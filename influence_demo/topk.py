@@ -31,15 +31,14 @@ an all-zero row of a model without intercept) tie exactly and follow the index r
 """
 
 import math
-import sys
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._linalg import Cholesky
 from ._validation import as_matrix, as_vector, check_fitted, check_nonnegative
-from .exceptions import NotAtOptimumWarning
+from .models import warn_if_not_at_optimum
+from .progress import progress_bar
 from .solvers import cg
 
 __all__ = ["TopInfluences", "top_influences", "self_influence_batched", "iter_batches"]
@@ -168,17 +167,6 @@ class _Batches:
             yield as_matrix(Xb, "X batch"), as_vector(yb, "y batch")
 
 
-def _progress(iterable, progress, desc, total):
-    """Wrap ``iterable`` in a tqdm bar; ``progress=None`` shows it only on a terminal."""
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, desc=desc, total=total, leave=False)
-
-
 def _penalty_hessian(model, Xb, yb):
     r"""The penalty's Hessian :math:`\Lambda`, from one training row :math:`z`.
 
@@ -209,15 +197,17 @@ def _streamed_solve(model, batches, V, method, damping, progress, options):
     damping = check_nonnegative(damping, "damping")
     H = np.zeros((p, p))
     g = np.zeros(p)
+    H_theta = np.zeros(p)  # H theta_, for the scale of the optimality check
     scale = 0.0
     n = 0
     penalty = penalty_grad = None
-    for Xb, yb in _progress(batches, progress, "Hessian", batches.total):
+    for Xb, yb in progress_bar(batches, total=batches.total, desc="Hessian", show=progress):
         if penalty is None:
             penalty = _penalty_hessian(model, Xb, yb)
             penalty_grad = _penalty_grad(model, Xb, yb)
         Gb = model.grad(Xb, yb)
         g += Gb.sum(axis=0)
+        H_theta += model.hvp(model.theta_, Xb, yb) - penalty_grad
         scale += float(np.linalg.norm(Gb, axis=1).sum())
         if method == "direct":
             H += model.hessian(Xb, yb) - penalty
@@ -225,17 +215,8 @@ def _streamed_solve(model, batches, V, method, damping, progress, options):
     if n == 0:
         raise ValueError("The training data are empty: no (X_batch, y_batch) pair was given")
     g += penalty_grad
-    scale += float(np.linalg.norm(penalty_grad))
-    rel = float(np.linalg.norm(g) / scale) if scale > 0 else 0.0
-    if rel > OPTIMALITY_RTOL:
-        warnings.warn(
-            f"theta_ is not at an optimum of the objective on these data: ||grad R(theta)|| is "
-            f"{rel:.1e} of the gradients' scale (rtol = {OPTIMALITY_RTOL:.0e}). The influence "
-            "function is defined only at a minimiser: refit the model, and check that it was "
-            "trained on these data with this penalty.",
-            NotAtOptimumWarning,
-            stacklevel=3,
-        )
+    scale += float(np.linalg.norm(H_theta + penalty_grad))  # the penalty is quadratic
+    warn_if_not_at_optimum(np.linalg.norm(g), scale, OPTIMALITY_RTOL)
     if method == "direct":
         H += penalty
         H[np.diag_indices_from(H)] += damping
@@ -403,7 +384,7 @@ def top_influences(
     lk = np.empty((m, 0))
     li = np.empty((m, 0), dtype=np.intp)
     start = 0
-    for Xb, yb in _progress(batches, progress, "scores", batches.total):
+    for Xb, yb in progress_bar(batches, total=batches.total, desc="scores", show=progress):
         Gb = model.grad(Xb, yb)
         # Score blocks of at most (m + b) p values, the size of the inputs already held.
         chunk = math.ceil(p * (m + Gb.shape[0]) / m)
@@ -454,7 +435,7 @@ def self_influence_batched(
         model, batches, np.eye(model.n_params_), method, damping, progress, options
     )
     out = []
-    for Xb, yb in _progress(batches, progress, "self-influence", batches.total):
+    for Xb, yb in progress_bar(batches, total=batches.total, desc="self-influence", show=progress):
         Gb = model.grad(Xb, yb)
         out.append(-np.einsum("ip,ip->i", Gb @ Hinv, Gb))
     return np.concatenate(out)

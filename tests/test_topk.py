@@ -214,3 +214,17 @@ def test_bad_arguments_get_clear_errors():
         top_influences(model, X[:, 0], y, X_test, y_test)
     with pytest.raises(ValueError, match=r"X batch must be 2-D"):
         top_influences(model, [(X[0], y[:1])], None, X_test, y_test, k=1)
+
+
+def test_a_perfect_fit_streams_without_an_optimality_warning():
+    """The streamed check uses the same rule as Model.check_optimality (scale includes H theta)."""
+    import warnings
+
+    from influence_demo import LinearRegression, add_intercept, top_influences
+
+    x = np.arange(6.0)
+    X = add_intercept(x[:, None])
+    model = LinearRegression().fit(X, 2 * x + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        top_influences(model, X, 2 * x + 1, X[:2], 2 * x[:2] + 1, k=2, batch_size=4)
