@@ -206,15 +206,22 @@ def cg(matvec, B, *, x0=None, rtol=1e-10, atol=0.0, maxiter=None, callback=None,
     X, history, it = run(A_cols if block else A, X, R, tolerance, maxiter, report)
     converged = bool(np.all(history[-1] <= tolerance))
     info = SolverInfo(converged, it, np.array(history), tolerance)
-    if warn and not info.converged:
+
+    def message():
         worst = int(np.argmax(history[-1] / np.maximum(tolerance, np.finfo(float).tiny)))
-        warnings.warn(
+        return (
             f"CG did not converge in {it} iterations: residual {history[-1][worst]:.3e} "
             f"> tolerance {tolerance[worst]:.3e} (column {worst}). Raise maxiter, loosen "
-            "rtol, or add damping to improve the conditioning.",
-            ConvergenceWarning,
-            stacklevel=2,
+            "rtol, or add damping to improve the conditioning."
         )
+
+    return _solution(X, vector, info, warn, message)
+
+
+def _solution(X, vector, info, warn, message):
+    """``(x, info)`` as the solvers return it; a ConvergenceWarning with ``message()`` if needed."""
+    if warn and not info.converged:
+        warnings.warn(message(), ConvergenceWarning, stacklevel=3)
     return (X[:, 0] if vector else X), info
 
 
@@ -466,15 +473,11 @@ def lissa(
     resid = np.linalg.norm(full(Xs) - Vm, axis=0)
     rel = resid / vnorm
     info = SolverInfo(bool(np.all(rel <= rtol)), depth, resid[None, :], rtol * vnorm)
-    if warn and not info.converged:
-        warnings.warn(
-            f"LiSSA did not reach rtol = {rtol:.1e}: relative residual {rel.max():.3e} after "
-            f"depth {depth} x {repeats} repeat(s) with scale {scale:.4g}. Raise depth, add "
-            "damping, or use method='cg'.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    return (Xs[:, 0] if vector else Xs), info
+    return _solution(Xs, vector, info, warn, lambda: (
+        f"LiSSA did not reach rtol = {rtol:.1e}: relative residual {rel.max():.3e} after "
+        f"depth {depth} x {repeats} repeat(s) with scale {scale:.4g}. Raise depth, add "
+        "damping, or use method='cg'."
+    ))
 
 
 CURVATURES = ("hessian", "ggn")
