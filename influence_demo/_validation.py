@@ -11,7 +11,10 @@ def _is_sparse(a):
 
 
 def as_matrix(X, name="X"):
-    """Return ``X`` as a finite 2-D float array, or raise a ValueError that says why not."""
+    """Return ``X`` as a finite 2-D float array, or raise an error that says why not.
+
+    ValueError for a wrong shape, NaN or inf; TypeError for a scipy sparse matrix.
+    """
     if _is_sparse(X):
         raise TypeError(
             f"{name} is a scipy sparse matrix ({type(X).__name__}, shape {X.shape}); the "
@@ -83,6 +86,26 @@ def check_data(model, X, y, names=("X", "y")):
     return X, y
 
 
+def check_indices(indices, n, name="indices", allow_negative=True):
+    """Validated indices into ``n`` training points, as a 1-D int array (all of them if None).
+
+    With ``allow_negative``, negative indices count from the end, as in numpy. Repeats and
+    an empty list are allowed. Floats and booleans are refused rather than truncated.
+    """
+    if indices is None:
+        return np.arange(n)
+    idx = np.asarray(indices)
+    if idx.ndim == 0:
+        idx = idx.reshape(1)
+    if idx.ndim != 1 or not (idx.size == 0 or np.issubdtype(idx.dtype, np.integer)):
+        raise ValueError(f"{name} must be a 1-D sequence of integers; got {indices!r}")
+    if not allow_negative and np.any((idx < 0) | (idx >= n)):
+        raise ValueError(f"{name} indices must lie in 0 .. {n - 1}; got {idx.tolist()}")
+    if np.any((idx < -n) | (idx >= n)):
+        raise ValueError(f"{name} must lie in [-{n}, {n}) for {n} training points")
+    return np.where(idx < 0, idx + n, idx).astype(int)
+
+
 def check_binary(y, name="y"):
     """Raise ValueError unless every label is 0 or 1."""
     bad = ~np.isin(y, (0.0, 1.0))
@@ -90,7 +113,10 @@ def check_binary(y, name="y"):
         y = np.asarray(y)
         shown = np.unique(y[bad])[:5]
         labels = np.unique(y)
-        if np.all(labels >= 0) and np.all(labels == np.round(labels)) and labels.max() >= 2:
+        if labels.size == 2 and labels.tolist() != [-1.0, 1.0]:
+            hint = (f"Map the two labels {labels.tolist()} to 0 and 1, for example with "
+                    f"(y == {labels[1]:g}).astype(float).")
+        elif np.all(labels >= 0) and np.all(labels == np.round(labels)) and labels.max() >= 2:
             K = int(labels.max()) + 1
             hint = (f"These look like the class labels 0..{K - 1} of a {K}-class problem: "
                     "LogisticRegression is binary; use the multi-class SoftmaxRegression.")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import check_indices
 from .influence import influence_loss, self_influence
 from .loo import (
     generalized_leverage,
@@ -343,9 +344,7 @@ def refit_without(model, X, y, group):
     True
     """
     n = len(y)
-    group = np.asarray(group, dtype=int).ravel()
-    if group.size and (group.min() < 0 or group.max() >= n):
-        raise ValueError(f"group indices must lie in 0 .. {n - 1}; got {group.tolist()}")
+    group = check_indices(np.ravel(group), n, name="group", allow_negative=False)
     if np.unique(group).size != group.size:
         raise ValueError(f"group must not repeat an index; got {group.tolist()}")
     if group.size == 0:
@@ -473,7 +472,7 @@ def group_removal(model, X, y, X_test, y_test, groups, estimates, progress=None)
     for name, est in estimates.items():
         if np.shape(est) != (n,):
             raise ValueError(f"estimate {name!r} must have shape ({n},); got {np.shape(est)}")
-    groups = [np.asarray(g, dtype=int).ravel() for g in groups]
+    groups = [check_indices(np.ravel(g), n, name="group", allow_negative=False) for g in groups]
     # Groups with the same members (random draws can repeat) share one refit and one sum
     # in index order, so they tie exactly: the last bits of a BLAS product can depend on
     # where an array sits in memory, and must not decide their ranks.
@@ -971,7 +970,7 @@ def self_influence_vs_retraining(model, X, y, indices=None, progress=None):
     (True, True)
     """
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-    idx = np.arange(len(y)) if indices is None else np.asarray(indices, dtype=int).ravel()
+    idx = check_indices(indices, len(y))
     thetas = loo_params(model, X, y, indices=idx, progress=progress)
     onestep = loo_params_onestep(model, X, y)[idx]
     base = model.loss(X[idx], y[idx])

@@ -42,8 +42,9 @@ def _solve(model, X, y, V, method, damping, options):
 def _train_gradients(model, X, y):
     """Per-example training gradients, after checking that ``theta_`` is an optimum."""
     check_fitted(model)
-    model.check_optimality(X, y)
-    return model.grad(X, y)
+    G = model.grad(X, y)
+    model.check_optimality(X, y, G=G, stacklevel=4)  # the warning names the user's call
+    return G
 
 
 def influence_params(model, X, y, method="direct", damping=0.0, **options):

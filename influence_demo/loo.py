@@ -16,7 +16,14 @@ so the influence function is off by exactly the leverage factor :math:`1/(1-h_{i
 import numpy as np
 
 from ._linalg import Cholesky
-from ._validation import as_matrix, check_data, check_fitted, check_nonnegative, check_Xy
+from ._validation import (
+    as_matrix,
+    check_data,
+    check_fitted,
+    check_indices,
+    check_nonnegative,
+    check_Xy,
+)
 from .progress import progress_bar
 
 
@@ -115,18 +122,6 @@ def loo_params_ols(X, y, l2=0.0):
     return theta[None, :] - (W * (e / (1 - h))).T
 
 
-def _indices(indices, n):
-    """Validated refit indices (all of ``range(n)`` by default)."""
-    if indices is None:
-        return np.arange(n)
-    idx = np.asarray(indices)
-    if idx.ndim != 1 or not (idx.size == 0 or np.issubdtype(idx.dtype, np.integer)):
-        raise ValueError(f"indices must be a 1-D sequence of integers; got {indices!r}")
-    if np.any((idx < -n) | (idx >= n)):
-        raise ValueError(f"indices must lie in [-{n}, {n}) for {n} training points")
-    return np.where(idx < 0, idx + n, idx)
-
-
 def loo_params(model, X, y, indices=None, progress=None):
     r"""Leave-one-out parameters by brute force: one actual refit without each chosen point.
 
@@ -181,7 +176,7 @@ def loo_params(model, X, y, indices=None, progress=None):
     """
     check_fitted(model)
     X, y = check_data(model, X, y)
-    idx = _indices(indices, X.shape[0])
+    idx = check_indices(indices, X.shape[0])
     out = np.empty((idx.size, model.n_params_))
     keep = np.ones(X.shape[0], dtype=bool)
     for k, i in enumerate(progress_bar(idx, desc="leave-one-out refits", show=progress)):
@@ -250,7 +245,7 @@ def loo_loss_change(model, X, y, X_test, y_test, loo_thetas=None, indices=None, 
     check_fitted(model)
     X, y = check_Xy(X, y, n_features=model.n_features_)
     X_test, y_test = check_data(model, X_test, y_test, names=("X_test", "y_test"))
-    idx = _indices(indices, X.shape[0])
+    idx = check_indices(indices, X.shape[0])
     if loo_thetas is None:
         loo_thetas = loo_params(model, X, y, indices=idx, progress=progress)
     elif np.shape(loo_thetas) != (idx.size, model.n_params_):
@@ -305,19 +300,19 @@ def loo_params_onestep(model, X, y):
     >>> np.allclose(loo_params_onestep(LinearRegression().fit(X, y), X, y), loo_params_ols(X, y))
     True
     """
-    X, y, W, h = _leverage_pieces(model, X, y)
+    X, y, chol, W, h = _leverage_pieces(model, X, y)
     if np.any(h >= 1 - 1e-12):
         i = int(np.argmax(h))
         raise ValueError(
             f"Point {i} has generalized leverage {h[i]:.12f} ~ 1: without it the Hessian "
             "is singular. Add an L2 penalty (l2 > 0)."
         )
-    U = Cholesky(model.hessian(X, y), "Hessian").solve(model.grad(X, y).T)  # H^{-1} grad L(z_i)
+    U = chol.solve(model.grad(X, y).T)  # H^{-1} grad L(z_i), with the same factor
     return model.theta_[None, :] + (U / (1 - h)).T
 
 
 def _leverage_pieces(model, X, y):
-    """Validated ``X, y``, ``W = H^{-1} X^T`` (one Cholesky) and the generalized leverages."""
+    """Validated ``X, y``, the Cholesky factor of H, ``W = H^{-1} X^T`` and the leverages."""
     check_fitted(model)
     if not callable(getattr(model, "curvature", None)):
         raise TypeError(
@@ -327,8 +322,9 @@ def _leverage_pieces(model, X, y):
         )
     X, y = check_data(model, X, y)
     c = model.curvature(X, y)
-    W = Cholesky(model.hessian(X, y), "Hessian").solve(X.T)  # H^{-1} x_i in column i
-    return X, y, W, c * np.einsum("ij,ji->i", X, W)
+    chol = Cholesky(model.hessian(X, y), "Hessian")
+    W = chol.solve(X.T)  # H^{-1} x_i in column i
+    return X, y, chol, W, c * np.einsum("ij,ji->i", X, W)
 
 
 def generalized_leverage(model, X, y):
@@ -368,7 +364,7 @@ def generalized_leverage(model, X, y):
     >>> np.allclose(generalized_leverage(LinearRegression().fit(X, y), X, y), leverage(X))
     True
     """
-    return _leverage_pieces(model, X, y)[3]
+    return _leverage_pieces(model, X, y)[4]
 
 
 def loo_loss_change_onestep(model, X, y, X_test, y_test):

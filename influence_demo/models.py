@@ -79,7 +79,7 @@ def sigmoid(s):
     return np.where(s >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def warn_if_not_at_optimum(grad_norm, scale, rtol=1e-6):
+def warn_if_not_at_optimum(grad_norm, scale, rtol=1e-6, stacklevel=2):
     r"""Warn if :math:`\lVert\nabla R(\hat\theta)\rVert` is large against ``scale``.
 
     The rule of :meth:`Model.check_optimality`, shared with the streamed computations of
@@ -93,6 +93,9 @@ def warn_if_not_at_optimum(grad_norm, scale, rtol=1e-6):
         :math:`\sum_i\lVert\nabla L(z_i,\hat\theta)\rVert + \lVert H\hat\theta\rVert`.
     rtol : float, default 1e-6
         The largest ratio that passes.
+    stacklevel : int, default 2
+        As for :func:`warnings.warn`, counted from the caller of this function (2: the
+        warning names the line that called the caller).
 
     Returns
     -------
@@ -118,7 +121,7 @@ def warn_if_not_at_optimum(grad_norm, scale, rtol=1e-6):
             "(fit, or refit(X, y, theta0=theta_)) and check that l2 and the data are "
             "those it was trained with.",
             NotAtOptimumWarning,
-            stacklevel=4,
+            stacklevel=stacklevel + 1,
         )
     return rel
 
@@ -314,7 +317,7 @@ class Model:
         scale = np.linalg.norm(np.abs(G).sum(axis=0)) + np.linalg.norm(penalty)
         return float(32 * np.finfo(float).eps * scale)
 
-    def check_optimality(self, X, y, rtol=1e-6):
+    def check_optimality(self, X, y, rtol=1e-6, G=None, stacklevel=2):
         r"""Warn if ``theta_`` is not a minimiser of the objective on ``(X, y)``.
 
         The influence function is a derivative at an optimum, :math:`\nabla R(\hat\theta) = 0`.
@@ -335,6 +338,10 @@ class Model:
             The training data.
         rtol : float, default 1e-6
             Tolerance relative to that scale.
+        G : array, shape (n, p), optional
+            The per-example gradients ``grad(X, y)``, if the caller has them already.
+        stacklevel : int, default 2
+            Which caller the warning names, as for :func:`warnings.warn`.
 
         Returns
         -------
@@ -342,9 +349,10 @@ class Model:
             The relative gradient norm.
         """
         check_fitted(self)
-        G = self.grad(X, y)
+        G = self.grad(X, y) if G is None else G
         scale = np.linalg.norm(G, axis=1).sum() + np.linalg.norm(self.hvp(self.theta_, X, y))
-        return warn_if_not_at_optimum(np.linalg.norm(self.objective_grad(X, y)), scale, rtol)
+        grad_norm = np.linalg.norm(self.objective_grad(X, y))
+        return warn_if_not_at_optimum(grad_norm, scale, rtol, stacklevel=stacklevel)
 
     def with_theta(self, theta, X=None, y=None):
         """Return a copy of this model whose ``theta_`` is ``theta`` (from another optimiser, say).
@@ -373,7 +381,7 @@ class Model:
         model = copy.copy(self)
         model.theta_ = check_theta(theta, theta.shape[0]).copy()
         if X is not None and y is not None:
-            model.check_optimality(X, y)
+            model.check_optimality(X, y, stacklevel=3)
         return model
 
     def hvp(self, V, X, y, theta=None):

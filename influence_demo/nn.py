@@ -528,7 +528,7 @@ class _SoftmaxModel(Model):
         model = copy.copy(self)
         model.theta_ = theta.copy()
         if X is not None and y is not None:
-            model.check_optimality(X, y)
+            model.check_optimality(X, y, stacklevel=3)
         return model
 
     def logits(self, X, theta=None):

@@ -54,8 +54,8 @@ from .retrain import Response, check_indices
 def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progress=None):
     r"""Solve the PBRF objective (module docstring) for each chosen training point.
 
-    Each solve starts at :math:`\hat\theta` and runs Newton's method with the exact Hessian
-    of the PBRF objective to the rounding floor of its gradient.
+    Each solve starts at :math:`\hat\theta`, runs L-BFGS, then Newton's method with the exact
+    Hessian of the PBRF objective to the rounding floor of its gradient.
 
     Parameters
     ----------

@@ -11,9 +11,9 @@ point. The functions here make two passes over the training data, one batch at a
 2. score each batch, :math:`\mathcal I_{:,B} = W^\top G_B^\top`, and merge it into the running
    top :math:`k` of every test point.
 
-Memory is :math:`O((m + b)\,p + m k)` for batches of :math:`b` rows: the score block is
-computed in chunks of at most :math:`\lceil p (m + b) / m\rceil` training points, never
-:math:`O(mn)`.
+Memory is :math:`O((m + b)\,p + m k + p^2)` for batches of :math:`b` rows (the
+:math:`p^2` for the Hessian or the penalty's matrix): the score block is computed in chunks
+of at most :math:`\lceil p (m + b) / m\rceil` training points, never :math:`O(mn)`.
 
 Training data may be arrays (a :class:`numpy.memmap` is read one batch at a time, never
 whole), or any *re-iterable* collection of ``(X_batch, y_batch)`` pairs, such as a list or
@@ -216,7 +216,7 @@ def _streamed_solve(model, batches, V, method, damping, progress, options):
         raise ValueError("The training data are empty: no (X_batch, y_batch) pair was given")
     g += penalty_grad
     scale += float(np.linalg.norm(H_theta + penalty_grad))  # the penalty is quadratic
-    warn_if_not_at_optimum(np.linalg.norm(g), scale, OPTIMALITY_RTOL)
+    warn_if_not_at_optimum(np.linalg.norm(g), scale, OPTIMALITY_RTOL, stacklevel=3)
     if method == "direct":
         H += penalty
         H[np.diag_indices_from(H)] += damping
@@ -303,7 +303,7 @@ def top_influences(
     :func:`~influence_demo.influence.influence_loss` along each row, but without the
     :math:`m\times n` matrix: one solve :math:`W = -H^{-1}G_{\text{test}}^\top`, then the
     training points are streamed in batches, scored as :math:`W^\top G_B^\top` and merged into
-    a running top ``k``. Memory is :math:`O((m + b)p + mk)`.
+    a running top ``k``. Memory is :math:`O((m + b)p + mk + p^2)`, never :math:`O(mn)`.
 
     Ties (equal values) go to the smaller training index: the result is exactly
     ``np.argsort(-I, kind="stable")[:, :k]`` (harmful) and

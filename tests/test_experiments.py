@@ -446,3 +446,11 @@ def test_digits_training_split_is_separable():
     theta = separating_theta(X, y)
     assert theta is not None
     assert np.min((2 * y - 1) * (X @ theta)) > 0.99
+
+
+def test_refit_without_refuses_indices_it_would_truncate(small_problem):
+    X, y, _, _ = small_problem
+    model = LogisticRegression(l2=0.5).fit(X, y)
+    for bad in ([2.7], [True]):
+        with pytest.raises(ValueError, match="group must be a 1-D sequence of integers"):
+            refit_without(model, X, y, bad)

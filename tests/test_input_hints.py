@@ -86,3 +86,10 @@ def test_a_scikit_learn_model_is_named_and_the_adapter_suggested(problem):
     assert "not fitted" not in str(info.value)
     with pytest.raises(TypeError, match=msg):
         top_influences(sk, X, y, X_test, y_test)
+
+
+def test_two_labels_other_than_0_1_get_a_binary_hint(problem):
+    _, X, _, _, _ = problem
+    y12 = 1.0 + (np.arange(30) % 2)
+    with pytest.raises(ValueError, match=r"Map the two labels \[1\.0, 2\.0\] to 0 and 1, for example with \(y == 2\)"):
+        LogisticRegression().fit(X, y12)

@@ -396,3 +396,20 @@ def test_a_perfect_fit_is_an_optimum():
         warnings.simplefilter("error")
         assert model.check_optimality(X, x) < 1e-12
         influence_params(model, X, x)
+
+
+def test_the_optimality_warning_names_the_callers_line(logistic_data):
+    from influence_demo import NotAtOptimumWarning, influence_loss, influence_params, top_influences
+
+    X, y = logistic_data
+    model = LogisticRegression(l2=1.0).fit(X, y)
+    model = model.with_theta(model.theta_ + 0.3)
+    for call in (
+        lambda: influence_params(model, X, y),
+        lambda: influence_loss(model, X, y, X[:2], y[:2]),
+        lambda: model.check_optimality(X, y),
+        lambda: top_influences(model, X, y, X[:2], y[:2], k=2),
+    ):
+        with pytest.warns(NotAtOptimumWarning) as record:
+            call()
+        assert record[0].filename == __file__
