@@ -5,7 +5,7 @@ import numpy as np
 from .exceptions import NotFittedError
 
 
-def _is_sparse(a):
+def is_sparse(a):
     """True for a scipy sparse matrix or array (checked without importing scipy.sparse)."""
     return hasattr(a, "toarray") and hasattr(a, "nnz")
 
@@ -15,7 +15,7 @@ def as_matrix(X, name="X"):
 
     ValueError for a wrong shape, NaN or inf; TypeError for a scipy sparse matrix.
     """
-    if _is_sparse(X):
+    if is_sparse(X):
         raise TypeError(
             f"{name} is a scipy sparse matrix ({type(X).__name__}, shape {X.shape}); the "
             f"models work with dense arrays. Pass {name}.toarray() (it needs "

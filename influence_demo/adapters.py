@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_matrix, check_Xy
+from ._validation import as_matrix, check_Xy, is_sparse
 from .models import LinearRegression, LogisticRegression, add_intercept
 
 __all__ = ["SklearnAdapted", "from_sklearn"]
@@ -177,7 +177,7 @@ def _transform(estimator, X, y=None):
 
 
 def _dense(X):
-    if hasattr(X, "toarray") and hasattr(X, "nnz"):  # a scipy sparse matrix or array
+    if is_sparse(X):  # scipy's sparse matrices: the adapter densifies them
         X = X.toarray()
     return as_matrix(X)
 
