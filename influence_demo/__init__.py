@@ -76,6 +76,7 @@ from .pbrf import pbrf
 from .retrain import Response, retrain
 from .solvers import SolverInfo, cg, inverse_hvp, lissa
 from .topk import TopInfluences, self_influence_batched, top_influences
+from .weighted import SampleWeighted
 
 __version__ = "0.1.0"
 
@@ -103,6 +104,7 @@ __all__ = [
     "self_influence_batched",
     "TopInfluences",
     "from_sklearn",
+    "SampleWeighted",
     "to_book",
     "book_damping",
     "CONVENTIONS",

@@ -11,6 +11,8 @@ the package's models minimise :math:`R(\theta) = \sum_i L(z_i,\theta) + \frac12\
 * ``Ridge(alpha=a)``: :math:`\sum_i r_i^2 + a\lVert w\rVert^2`, so
   ``LinearRegression(l2=2a)``;
 * ``LinearRegression()``: :math:`\sum_i r_i^2`, so ``LinearRegression(l2=0)``;
+* ``LogisticRegressionCV`` and ``RidgeCV``: their final fit on all the data is the plain
+  estimator's with the penalty the search chose (``C_``, ``alpha_``), translated as above;
 * ``LogisticRegression(C=C, fit_intercept=False)`` with :math:`K > 2` classes:
   :math:`C\sum_i \ell_i + \frac12\lVert W\rVert_F^2` with the softmax loss, so
   :class:`~influence_demo.nn.SoftmaxRegression` ``(l2=1/C)``, its ``theta`` being ``coef_``
@@ -30,6 +32,14 @@ checks :math:`\lVert\nabla R(\hat\theta)\rVert` at scikit-learn's coefficients a
 them by Newton's method (the package model's ``refit`` from scikit-learn's solution) down to
 rounding. It reports how far that moved :math:`\hat\theta`.
 
+A fit with ``sample_weight`` minimises the weighted sum :math:`\sum_i w_i L(z_i, \theta)`
+plus the same penalty. Pass the same weights to :func:`from_sklearn`: the model is then a
+:class:`~influence_demo.weighted.SampleWeighted`, which reads each training point's weight
+from the last column of ``.X`` (test points get weight 1), and removing :math:`z_i` is
+up-weighting its loss by :math:`-w_i`. Without them, a weighted fit is refused where the
+fit shows it: its coefficients are not at the minimum of the unweighted objective, to the
+tolerance that scikit-learn's solver stops at.
+
 scikit-learn is imported only when these functions are called; the package does not need it.
 """
 
@@ -37,8 +47,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_matrix, check_Xy, is_sparse
+from ._linalg import Cholesky
+from ._validation import as_matrix, as_vector, check_Xy, is_sparse
+from .exceptions import NotPositiveDefiniteError, SeparableDataError
 from .models import LinearRegression, LogisticRegression, add_intercept
+from .weighted import SampleWeighted
 
 __all__ = ["SklearnAdapted", "from_sklearn"]
 
@@ -47,8 +60,20 @@ __all__ = ["SklearnAdapted", "from_sklearn"]
 # minimiser of its objective.
 FAR = 1e-2
 
+# A converged lbfgs, newton-cg or newton-cholesky fit has max |gradient| <= tol on
+# scikit-learn's (mean) scale; beyond this multiple of tol the coefficients do not minimise
+# the objective they are checked against (rounding moves the gradient far less). At a tiny
+# tol, lbfgs stops on the decrease of the objective instead, so a gradient below
+# SOLVER_RTOL relative to its scale also passes.
+SOLVER_SLACK = 2.0
+SOLVER_RTOL = 1e-6
 
-@dataclass
+# Ridge's direct solvers (and LinearRegression on dense data) are exact: their relative
+# gradient is rounding, far below this.
+DIRECT_RTOL = 1e-8
+
+
+@dataclass(repr=False)
 class SklearnAdapted:
     r"""A fitted scikit-learn model translated into a package model and its data.
 
@@ -56,12 +81,13 @@ class SklearnAdapted:
 
     Parameters
     ----------
-    model : LinearRegression or LogisticRegression
+    model : LinearRegression, LogisticRegression, SoftmaxRegression or SampleWeighted
         Fitted package model (``theta_`` = weights, then the intercept if any) with the
-        estimator's objective, at the polished minimiser.
-    X : ndarray, shape (n, p)
+        estimator's objective, at the polished minimiser (a
+        :class:`~influence_demo.weighted.SampleWeighted` for a weighted fit).
+    X : ndarray, shape (n, p) or (n, p + 1)
         The training design matrix as the package model sees it (a column of ones appended
-        when the estimator fits an intercept).
+        when the estimator fits an intercept, then the example weights for a weighted fit).
     y : ndarray, shape (n,)
         The training targets (for a classifier, ``k`` for ``classes_[k]``: 0 and 1 for a
         binary one).
@@ -83,6 +109,10 @@ class SklearnAdapted:
     >>> adapted = from_sklearn(Ridge(alpha=0.5).fit(X, y), X, y)
     >>> adapted.model, adapted.X.shape
     (LinearRegression(l2=1.0, unpenalized=[-1]), (4, 2))
+    >>> adapted
+    SklearnAdapted(estimator=Ridge(alpha=0.5),
+                   model=LinearRegression(l2=1.0, unpenalized=[-1]),
+                   X: 4 x 2, polish_shift=...)
     """
 
     model: object
@@ -93,6 +123,14 @@ class SklearnAdapted:
     grad_norm_sklearn: float
     grad_norm: float
     polish_shift: float
+
+    def __repr__(self):
+        n, p = self.X.shape
+        pad = " " * len("SklearnAdapted(")
+        return (
+            f"SklearnAdapted(estimator={self.estimator!r},\n{pad}model={self.model!r},\n"
+            f"{pad}X: {n} x {p}, polish_shift={self.polish_shift:.1e})"
+        )
 
     def transform(self, X, y=None):
         """Map new data (for example a test set) the way the training data were mapped.
@@ -106,8 +144,9 @@ class SklearnAdapted:
         Returns
         -------
         ndarray or tuple of ndarray
-            ``X`` with the intercept column if the estimator has one, or ``(X, y)`` when
-            ``y`` is given, with classifier labels mapped to 0 .. K-1.
+            ``X`` with the intercept column if the estimator has one (and, for a weighted
+            fit, the weight 1 of a test point), or ``(X, y)`` when ``y`` is given, with
+            classifier labels mapped to 0 .. K-1.
 
         Raises
         ------
@@ -121,7 +160,8 @@ class SklearnAdapted:
         >>> from_sklearn(SkLinear().fit(X, y), X, y).transform([[2.0]])
         array([[2., 1.]])
         """
-        return _transform(self.estimator, X, y)
+        weight = 1.0 if isinstance(self.model, SampleWeighted) else None
+        return _transform(self.estimator, X, y, weight)
 
 
 def _sklearn():
@@ -137,9 +177,9 @@ def _sklearn():
 
 
 SUPPORTED = (
-    "sklearn.linear_model.LogisticRegression (L2 penalty or none; binary, or multinomial "
-    "without intercepts), "
-    "sklearn.linear_model.Ridge and sklearn.linear_model.LinearRegression"
+    "sklearn.linear_model.LogisticRegression and LogisticRegressionCV (L2 penalty or none; "
+    "binary, or multinomial without intercepts), "
+    "sklearn.linear_model.Ridge, RidgeCV and LinearRegression"
 )
 
 
@@ -151,7 +191,8 @@ def _check_fitted(estimator):
         )
 
 
-def _transform(estimator, X, y=None):
+def _transform(estimator, X, y=None, weight=None):
+    """``X`` (and ``y``) as the package model sees them; ``weight``: a last column of it."""
     X = _dense(X)
     if X.shape[1] != estimator.coef_.shape[-1]:
         raise ValueError(
@@ -159,6 +200,8 @@ def _transform(estimator, X, y=None):
             f"{estimator.coef_.shape[-1]}"
         )
     Xd = add_intercept(X) if estimator.fit_intercept else X
+    if weight is not None:
+        Xd = np.column_stack([Xd, np.broadcast_to(weight, Xd.shape[:1])])
     if y is None:
         return Xd
     y = np.asarray(y)
@@ -184,24 +227,13 @@ def _dense(X):
 
 def _translate(estimator, linear_model):
     """The package model with the estimator's objective (unfitted), or a clear error."""
-    name = type(estimator).__name__
     unpenalized = [-1] if estimator.fit_intercept else None
     if isinstance(estimator, linear_model.LogisticRegression):
         if estimator.class_weight is not None:
             raise ValueError(
                 f"class_weight={estimator.class_weight!r} weights the loss of each class; "
-                "from_sklearn supports only unweighted fits (class_weight=None)."
-            )
-        penalty = getattr(estimator, "penalty", "deprecated")
-        l1_ratio = getattr(estimator, "l1_ratio", None)
-        if penalty in ("l1", "elasticnet") or (
-            penalty in ("deprecated", "l2") and l1_ratio not in (None, 0, 0.0)
-        ):
-            raise ValueError(
-                f"{name} with an L1 or elastic-net penalty (penalty={penalty!r}, "
-                f"l1_ratio={l1_ratio!r}) has no Hessian where coefficients are zero, so the "
-                "influence function is not defined. from_sklearn supports the L2 penalty "
-                "(l1_ratio=0) or none (C=np.inf)."
+                "from_sklearn supports only class_weight=None (weights of single examples "
+                "can be passed as sample_weight)."
             )
         if estimator.solver == "liblinear" and estimator.fit_intercept:
             raise ValueError(
@@ -209,19 +241,20 @@ def _translate(estimator, linear_model):
                 "unlike every other solver. Refit with solver='lbfgs' or 'newton-cholesky', "
                 "or with fit_intercept=False."
             )
-        C = float(estimator.C)
-        l2 = 0.0 if (penalty is None or np.isinf(C)) else 1.0 / C
+        l2 = _logistic_l2(estimator, linear_model)
         if len(estimator.classes_) > 2:
             return _multinomial(estimator, l2)
         return LogisticRegression(l2=l2, unpenalized=unpenalized)
-    if isinstance(estimator, linear_model.Ridge):
-        alpha = np.asarray(estimator.alpha, dtype=float)
+    if isinstance(estimator, (linear_model.Ridge, linear_model.RidgeCV)):
+        cv = isinstance(estimator, linear_model.RidgeCV)
+        alpha = np.asarray(estimator.alpha_ if cv else estimator.alpha, dtype=float)
         if alpha.ndim != 0 or estimator.coef_.ndim != 1:
             raise ValueError(
-                "from_sklearn supports Ridge with one target and a scalar alpha; "
-                f"got coef_ of shape {estimator.coef_.shape} and alpha {estimator.alpha!r}"
+                f"from_sklearn supports {type(estimator).__name__} with one target and a "
+                f"scalar alpha; got coef_ of shape {estimator.coef_.shape} and "
+                f"{'alpha_' if cv else 'alpha'} {alpha.tolist()!r}"
             )
-        if estimator.positive:
+        if getattr(estimator, "positive", False):
             raise ValueError(
                 "Ridge(positive=True) is a constrained fit; from_sklearn needs positive=False"
             )
@@ -238,6 +271,47 @@ def _translate(estimator, linear_model):
             "from_sklearn needs positive=False"
         )
     return LinearRegression(l2=0.0)
+
+
+def _logistic_l2(estimator, linear_model):
+    r"""``l2 = 1/C`` for the C (and L2 penalty) the fit used, or a clear error.
+
+    A ``LogisticRegressionCV`` refits on all the data with the ``C_`` and ``l1_ratio_`` its
+    search chose (one per class in scikit-learn's legacy attributes, all equal).
+    """
+    name = type(estimator).__name__
+    penalty = getattr(estimator, "penalty", "deprecated")  # deprecated in scikit-learn 1.8
+    if isinstance(estimator, linear_model.LogisticRegressionCV):
+        if not estimator.refit:
+            raise ValueError(
+                "LogisticRegressionCV(refit=False) averages the coefficients fitted on the "
+                "cross-validation folds: they minimise no objective on X, y, so there is no "
+                "influence function. Fit with refit=True (the default), or fit "
+                "LogisticRegression(C=C_) on X, y with the C_ the search chose."
+            )
+        Cs = np.unique(np.ravel(estimator.C_).astype(float))
+        ratios = np.unique([0.0 if r is None else float(r) for r in np.ravel(estimator.l1_ratio_)])
+        if Cs.size != 1:
+            raise ValueError(
+                f"This LogisticRegressionCV chose a different C_ for each class "
+                f"({Cs.tolist()}); from_sklearn needs one objective, with one C."
+            )
+        C, l1_ratio = float(Cs[0]), float(ratios.max())
+        setting = f"l1_ratio_={l1_ratio:g} chosen from l1_ratios={estimator.l1_ratios!r}"
+    else:
+        C, l1_ratio = float(estimator.C), getattr(estimator, "l1_ratio", None)
+        setting = f"l1_ratio={l1_ratio!r}"
+    if penalty != "deprecated":
+        setting = f"penalty={penalty!r}"
+    if penalty in ("l1", "elasticnet") or (
+        penalty in ("deprecated", "l2") and l1_ratio not in (None, 0, 0.0)
+    ):
+        raise ValueError(
+            f"{name} with an L1 or elastic-net penalty ({setting}) has no Hessian where "
+            "coefficients are zero, so the influence function is not defined. from_sklearn "
+            "supports the L2 penalty (l1_ratio=0) or none (C=np.inf)."
+        )
+    return 0.0 if (penalty is None or np.isinf(C)) else 1.0 / C
 
 
 def _multinomial(estimator, l2):
@@ -273,29 +347,113 @@ def _relative_gradient(model, X, y, theta):
     return float(np.linalg.norm(g) / scale) if scale > 0 else 0.0
 
 
-def from_sklearn(estimator, X, y, max_shift=FAR):
+def _sample_weight(sample_weight, n, K):
+    """The weights as a checked vector of length ``n``."""
+    w = as_vector(sample_weight, "sample_weight")
+    if w.shape[0] != n:
+        raise ValueError(f"sample_weight has {w.shape[0]} entries for {n} training points")
+    if np.any(w < 0) or not np.any(w > 0):
+        raise ValueError(
+            "sample_weight must be >= 0 with at least one positive weight; "
+            f"got weights from {w.min():g} to {w.max():g}"
+        )
+    if K > 2:
+        raise ValueError(
+            f"from_sklearn supports sample_weight for two classes, Ridge and "
+            f"LinearRegression; this LogisticRegression has {K} classes."
+        )
+    return w
+
+
+def _solver_check(estimator, model, X, y, theta, sparse_input, linear_model):
+    """``(found, bound, what)`` when the solver's own stopping rule is broken at ``theta``.
+
+    ``None`` when the coefficients pass, or when the solver gives no such guarantee (sag,
+    saga, liblinear, the iterative Ridge solvers, a fit stopped at max_iter).
+    """
+    if isinstance(estimator, linear_model.LogisticRegression):
+        n_iter = np.max(estimator.n_iter_)
+        if estimator.solver not in ("lbfgs", "newton-cg", "newton-cholesky") or (
+            n_iter >= estimator.max_iter
+        ):
+            return None
+        # scikit-learn's objective is R / sum(w): its solvers stop at max |grad| <= tol.
+        w = X[:, -1] if isinstance(model, SampleWeighted) else np.ones(X.shape[0])
+        found = float(np.abs(model.objective_grad(X, y, theta)).max() / w.sum())
+        bound = SOLVER_SLACK * estimator.tol
+        what = f"max |gradient| {found:.1e} of the mean objective, > {bound:.0e} = 2 tol"
+        if _relative_gradient(model, X, y, theta) <= SOLVER_RTOL:
+            return None
+    else:
+        exact = (
+            getattr(estimator, "solver_", None) in ("cholesky", "svd")
+            or isinstance(estimator, linear_model.RidgeCV)
+            or (isinstance(estimator, linear_model.LinearRegression) and not sparse_input)
+        )
+        if not exact:
+            return None
+        found, bound = _relative_gradient(model, X, y, theta), DIRECT_RTOL
+        what = f"relative gradient {found:.1e} from a direct solver, > {bound:.0e}"
+    return (found, bound, what) if found > bound else None
+
+
+def _polish(model, X, y, theta, estimator):
+    """The minimiser, from scikit-learn's coefficients; errors in scikit-learn's terms."""
+    name = type(estimator).__name__
+    try:
+        theta = model.refit(X, y, theta0=theta)
+        # the influence function needs H^-1: a singular H is reported here, in these terms
+        Cholesky(model.hessian(X, y, theta), "Hessian")
+        return theta
+    except SeparableDataError:
+        raise SeparableDataError(
+            f"The classes are linearly separable, and this {name} has no penalty (C=np.inf "
+            "or penalty=None): its loss has no minimum, and the coefficients scikit-learn "
+            "returned depend on where its solver stopped. Refit the estimator with a finite "
+            "C (the default C=1.0, or choose one with LogisticRegressionCV)."
+        ) from None
+    except NotPositiveDefiniteError:
+        alpha = getattr(estimator, "alpha_", getattr(estimator, "alpha", 0.0))
+        cure = (
+            "a finite C" if hasattr(estimator, "C") else
+            "Ridge(alpha > 0)" if np.all(alpha == 0) else "a larger alpha"
+        )
+        raise NotPositiveDefiniteError(
+            f"The Hessian of this {name}'s objective is singular (collinear columns, or "
+            f"fewer points than features without a penalty), so it has no unique minimiser "
+            f"and no influence function. Refit with {cure}, or drop redundant columns."
+        ) from None
+
+
+def from_sklearn(estimator, X, y, sample_weight=None, max_shift=FAR):
     r"""Translate a fitted scikit-learn linear model into a package model, with its data.
 
     The package model has exactly the estimator's objective: ``l2 = 1/C`` for
     ``LogisticRegression`` (``SoftmaxRegression`` for more than two classes),
     ``l2 = 2 * alpha`` for ``Ridge``, ``l2 = 0`` for
     ``LinearRegression``, and the intercept left out of the penalty when
-    ``fit_intercept=True``. Its :math:`\hat\theta` starts from scikit-learn's coefficients
-    and is polished by Newton's method to the minimiser (scikit-learn's solvers stop at a
-    loose tolerance); ``grad_norm_sklearn``, ``grad_norm`` and ``polish_shift`` say how far
-    that moved it.
+    ``fit_intercept=True``; for ``LogisticRegressionCV`` and ``RidgeCV``, the ``C_`` and
+    ``alpha_`` their search chose and refitted with. With ``sample_weight`` it is the
+    weighted sum :math:`\sum_i w_i L(z_i, \theta)` plus the penalty, a
+    :class:`~influence_demo.weighted.SampleWeighted` model. Its :math:`\hat\theta` starts
+    from scikit-learn's coefficients and is polished by Newton's method to the minimiser
+    (scikit-learn's solvers stop at a loose tolerance); ``grad_norm_sklearn``,
+    ``grad_norm`` and ``polish_shift`` say how far that moved it.
 
     Parameters
     ----------
-    estimator : fitted sklearn.linear_model.LogisticRegression, Ridge or LinearRegression
-        ``LogisticRegression`` with the L2 penalty or none (``C=np.inf``), any solver but
-        ``liblinear`` with an intercept, no ``class_weight``; binary, or multinomial with
-        ``fit_intercept=False``. It must have been
-        fitted on ``X``, ``y`` without ``sample_weight``.
+    estimator : fitted scikit-learn linear model
+        ``LogisticRegression`` or ``LogisticRegressionCV`` with the L2 penalty or none
+        (``C=np.inf``), any solver but ``liblinear`` with an intercept, no
+        ``class_weight``; binary, or multinomial with ``fit_intercept=False``.
+        ``Ridge``, ``RidgeCV`` or ``LinearRegression`` with one target.
     X : array or scipy sparse matrix, shape (n, d)
         The training inputs the estimator was fitted on (sparse input is densified).
     y : array, shape (n,)
         The training targets (class labels as the estimator saw them).
+    sample_weight : array, shape (n,), optional
+        The ``sample_weight`` the estimator was fitted with, if any (not for more than two
+        classes). ``.X`` then ends with a column of these weights.
     max_shift : float, default 1e-2
         Largest accepted :math:`\lVert\hat\theta - \theta_{\text{sklearn}}\rVert /
         \lVert\hat\theta\rVert` after polishing. A larger distance means that the
@@ -316,9 +474,22 @@ def from_sklearn(estimator, X, y, max_shift=FAR):
     ValueError
         For an unfitted estimator, an L1 or elastic-net penalty, ``class_weight``, more
         than two classes with intercepts, several targets, ``positive=True``, data that do
-        not match the estimator, or coefficients far from the minimiser of the estimator's
-        objective on these data (more than ``max_shift`` away: a fit far from converged, with
-        ``sample_weight``, or on other data).
+        not match the estimator, or coefficients that do not minimise the estimator's
+        objective on these data: more than ``max_shift`` away, or (for the solvers that
+        stop on the gradient: lbfgs, newton-cg, newton-cholesky, Ridge's direct solvers)
+        with a gradient above that solver's tolerance. Such a fit was made with other
+        weights (pass ``sample_weight``), on other data, or far from converged.
+    SeparableDataError
+        For separable classes without a penalty (``C=np.inf``).
+    NotPositiveDefiniteError
+        For a singular Hessian (collinear columns without a penalty).
+
+    Notes
+    -----
+    With weights, removing :math:`z_i` is up-weighting its loss by :math:`-w_i`; the
+    influences of ``.model`` are those of the weighted losses :math:`w_i L(z_i)`, so
+    :math:`-\mathcal I_{\text{up,loss}}` still predicts the effect of removing each point
+    (see :mod:`influence_demo.weighted`).
 
     Examples
     --------
@@ -336,6 +507,16 @@ def from_sklearn(estimator, X, y, max_shift=FAR):
     >>> proba = adapted.model.predict_proba(adapted.transform(X[:3]))
     >>> np.allclose(proba, sk.predict_proba(X[:3])[:, 1], atol=1e-4)
     True
+
+    A weighted fit:
+
+    >>> w = np.random.default_rng(0).uniform(0.5, 2.0, len(y))
+    >>> sk = SkLogistic(C=0.5, max_iter=1000).fit(X, y, sample_weight=w)
+    >>> adapted = from_sklearn(sk, X, y, sample_weight=w)
+    >>> adapted.model
+    SampleWeighted(LogisticRegression(l2=2.0, tol=1e-10, max_iter=100, unpenalized=[-1]))
+    >>> adapted.X.shape  # the 30 features, the intercept's ones, the weights
+    (569, 32)
     """
     linear_model = _sklearn()
     from sklearn.base import BaseEstimator
@@ -345,7 +526,12 @@ def from_sklearn(estimator, X, y, max_shift=FAR):
             f"from_sklearn takes a fitted scikit-learn estimator; got {type(estimator).__name__}. "
             f"It supports {SUPPORTED}."
         )
-    supported = (linear_model.LogisticRegression, linear_model.Ridge, linear_model.LinearRegression)
+    supported = (
+        linear_model.LogisticRegression,  # and LogisticRegressionCV, a subclass
+        linear_model.Ridge,
+        linear_model.RidgeCV,
+        linear_model.LinearRegression,
+    )
     if not isinstance(estimator, supported):
         raise TypeError(
             f"from_sklearn does not support {type(estimator).__name__}. It supports {SUPPORTED}."
@@ -353,11 +539,26 @@ def from_sklearn(estimator, X, y, max_shift=FAR):
     _check_fitted(estimator)
     model = _translate(estimator, linear_model)
     Xd, yd = _transform(estimator, X, y)
+    if sample_weight is not None:
+        w = _sample_weight(sample_weight, Xd.shape[0], len(getattr(estimator, "classes_", ())))
+        model, Xd = SampleWeighted(model), np.column_stack([Xd, w])
     theta_sk = _theta(estimator)
     rel_sk = _relative_gradient(model, Xd, yd, theta_sk)
+    weights_hint = (
+        "with other sample weights than those passed" if sample_weight is not None
+        else "with sample_weight (pass the same weights: from_sklearn(estimator, X, y, "
+        "sample_weight=w))"
+    )
+    broken = _solver_check(estimator, model, Xd, yd, theta_sk, is_sparse(X), linear_model)
+    if broken is not None:
+        raise ValueError(
+            f"scikit-learn's coefficients do not minimise the objective that its parameters "
+            f"imply on these data, even to the tolerance its solver stops at "
+            f"({broken[2]}). The estimator was fitted {weights_hint}, or on other data."
+        )
     if len(getattr(estimator, "classes_", ())) > 2:
         model.fit(Xd, yd)  # SoftmaxRegression learns its shapes (K, d) in fit
-    theta = model.refit(Xd, yd, theta0=theta_sk)
+    theta = _polish(model, Xd, yd, theta_sk, estimator)
     shift = float(
         np.linalg.norm(theta - theta_sk) / max(np.linalg.norm(theta), np.finfo(float).tiny)
     )
@@ -368,7 +569,7 @@ def from_sklearn(estimator, X, y, max_shift=FAR):
             f"{max_shift:.2g}; relative gradient norm {rel_sk:.2g}). Either the estimator "
             "stopped far from convergence (refit it with a larger max_iter or a smaller tol, "
             "or standardise the features; or pass max_shift=np.inf to use the minimiser "
-            "anyway), or it was fitted with sample_weight (not supported) or on other data."
+            f"anyway), or it was fitted {weights_hint}, or on other data."
         )
     fitted = model.with_theta(theta)
     return SklearnAdapted(
