@@ -39,8 +39,20 @@ def as_matrix(X, name="X"):
 
 
 def as_vector(y, name="y"):
-    """Return ``y`` as a finite 1-D float array."""
-    y = np.asarray(y, dtype=float)
+    """Return ``y`` as a finite 1-D float array; labels that are strings get a hint."""
+    try:
+        y = np.asarray(y, dtype=float)
+    except (TypeError, ValueError):
+        words = [v for v in np.ravel(np.asarray(y, dtype=object)) if isinstance(v, str | bytes)]
+        if not words:
+            raise
+        first = words[0] if isinstance(words[0], bytes) else str(words[0])  # not np.str_
+        raise ValueError(
+            f"{name} holds labels that are strings (such as {first!r}), not numbers. Map "
+            "them the way the training labels were mapped: for a model from from_sklearn, "
+            "pass them through adapted.transform(X_test, y_test), which turns the "
+            "estimator's classes into 0 .. K-1."
+        ) from None
     if y.ndim != 1:
         hint = f" Pass {name}.ravel()." if y.ndim == 2 and y.shape[1] == 1 else ""
         raise ValueError(f"{name} must be 1-D with shape (n_samples,); got shape {y.shape}.{hint}")

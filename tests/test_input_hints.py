@@ -93,3 +93,28 @@ def test_two_labels_other_than_0_1_get_a_binary_hint(problem):
     y12 = 1.0 + (np.arange(30) % 2)
     with pytest.raises(ValueError, match=r"Map the two labels \[1\.0, 2\.0\] to 0 and 1, for example with \(y == 2\)"):
         LogisticRegression().fit(X, y12)
+
+
+def test_string_labels_get_a_hint_to_transform_them(problem):
+    model, X, y, X_test, y_test = problem
+    raw = np.where(y_test == 1, "spam", "ham")
+    msg = (
+        r"^y_test holds labels that are strings \(such as '(spam|ham)'\), not numbers\. Map them "
+        r"the way the training labels were mapped: for a model from from_sklearn, pass them "
+        r"through adapted\.transform\(X_test, y_test\), which turns the estimator's classes "
+        r"into 0 \.\. K-1\.$"
+    )
+    with pytest.raises(ValueError, match=msg):
+        influence_loss(model, X, y, X_test, raw)
+    with pytest.raises(ValueError, match=msg.replace("^y_test", "^y")):  # top-k names it y
+        top_influences(model, X, y, X_test, list(raw))
+    with pytest.raises(ValueError, match=r"^y holds labels that are strings \(such as b'no'\)"):
+        LogisticRegression().fit(X, np.where(y == 1, b"yes", b"no").astype(object))
+    # The same labels through the adapter's transform are accepted.
+    sk = SkLogisticRegression().fit(X, np.where(y == 1, "spam", "ham"))
+    from influence_demo import from_sklearn
+
+    adapted = from_sklearn(sk, X, np.where(y == 1, "spam", "ham"))
+    Xt, yt = adapted.transform(X_test, raw)
+    np.testing.assert_array_equal(yt, y_test)
+    assert influence_loss(adapted.model, adapted.X, adapted.y, Xt, yt).shape == (4, 30)

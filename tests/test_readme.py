@@ -36,3 +36,27 @@ def test_readme_sklearn_example_finds_the_most_harmful_points():
     X_test, y_test = namespace["X_test"], namespace["y_test"]
     full = influence_loss(adapted.model, adapted.X, adapted.y, X_test, y_test)
     np.testing.assert_array_equal(top.harmful, np.argsort(-full, axis=1, kind="stable")[:, :3])
+
+
+def test_readme_installs_what_running_the_tests_needs():
+    import tomllib
+
+    root = README.parent
+    text = README.read_text(encoding="utf-8")
+    extras = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["optional-dependencies"]
+    installs = re.findall(r"pip install[^\n]*?\[([a-z,]+)\]", text)
+    named = [e for group in installs for e in group.split(",")]
+    assert installs and set(named) <= set(extras), named
+    # The tests need pytest and hypothesis, which only the test extra brings (not book) ...
+    assert any(r.startswith("pytest") for r in extras["test"])
+    assert not any(r.startswith("pytest") for r in extras["book"])
+    # ... so the README's command that runs them follows an install of that extra, and is
+    # the command of `make test-package`.
+    blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+    runs = [b for b in blocks if "-m pytest" in b]
+    assert len(runs) == 1
+    assert re.search(r"pip install -e \"\.\[[a-z,]*\btest\b[a-z,]*\]\"", runs[0])
+    command = next(line for line in runs[0].splitlines() if "-m pytest" in line)
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    assert command.replace(".venv/bin/", "$(BIN)/") in makefile
