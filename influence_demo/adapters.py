@@ -369,8 +369,11 @@ def _solver_check(estimator, model, X, y, theta, sparse_input, linear_model):
     """``(found, bound, what)`` when the solver's own stopping rule is broken at ``theta``.
 
     ``None`` when the coefficients pass, or when the solver gives no such guarantee (sag,
-    saga, liblinear, the iterative Ridge solvers, a fit stopped at max_iter).
+    saga, liblinear, the iterative Ridge solvers, a fit stopped at max_iter, a fit in
+    float32).
     """
+    if np.asarray(estimator.coef_).dtype != np.float64:
+        return None  # fitted in float32: its rounding, not its tolerance, bounds the gradient
     if isinstance(estimator, linear_model.LogisticRegression):
         n_iter = np.max(estimator.n_iter_)
         if estimator.solver not in ("lbfgs", "newton-cg", "newton-cholesky") or (
@@ -387,7 +390,7 @@ def _solver_check(estimator, model, X, y, theta, sparse_input, linear_model):
     else:
         exact = (
             getattr(estimator, "solver_", None) in ("cholesky", "svd")
-            or isinstance(estimator, linear_model.RidgeCV)
+            or (isinstance(estimator, linear_model.RidgeCV) and not sparse_input)
             or (isinstance(estimator, linear_model.LinearRegression) and not sparse_input)
         )
         if not exact:

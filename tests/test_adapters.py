@@ -661,3 +661,17 @@ def test_sample_weighted_models_work_with_every_function_of_the_package():
         SampleWeighted(LinearRegression()).fit(np.column_stack([Xrd, -np.ones(60)]), yr)
     with pytest.raises(TypeError, match=r"SampleWeighted needs a model linear in theta"):
         SampleWeighted(object()).fit(np.column_stack([Xrd, np.ones(60)]), yr)
+
+
+def test_fits_whose_solver_promises_no_gradient_are_judged_by_the_shift_alone():
+    # float32 data: scikit-learn's rounding, not its tol, bounds the gradient; sparse data:
+    # iterative solvers. Unweighted fits of both kinds are accepted.
+    X, y, _, _ = logistic_data(n=300, seed=1)
+    est = sk.LogisticRegression(C=1.0, tol=1e-10, max_iter=1000).fit(X.astype(np.float32), y)
+    assert from_sklearn(est, X.astype(np.float32), y).grad_norm < 1e-12
+    from scipy import sparse
+
+    Xr, yr, _, _ = regression_data(n=200)
+    Xs = sparse.csr_matrix(Xr)
+    for est in (sk.Ridge(alpha=1.0, solver="sparse_cg"), sk.RidgeCV(cv=3), sk.LinearRegression()):
+        assert from_sklearn(est.fit(Xs, yr), Xs, yr).polish_shift < 1e-3
