@@ -232,8 +232,9 @@ def _translate(estimator, linear_model):
         if estimator.class_weight is not None:
             raise ValueError(
                 f"class_weight={estimator.class_weight!r} weights the loss of each class; "
-                "from_sklearn supports only class_weight=None (weights of single examples "
-                "can be passed as sample_weight)."
+                "from_sklearn supports only class_weight=None. The same objective: refit with "
+                "sample_weight=w, w = sklearn.utils.class_weight.compute_sample_weight("
+                f"{estimator.class_weight!r}, y), and pass sample_weight=w to from_sklearn."
             )
         if estimator.solver == "liblinear" and estimator.fit_intercept:
             raise ValueError(

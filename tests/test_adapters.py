@@ -219,8 +219,24 @@ def test_unsupported_estimators_and_penalties_get_clear_errors():
             warnings.simplefilter("ignore", FutureWarning)  # penalty is deprecated
             l1 = sk.LogisticRegression(penalty="l1", l1_ratio=1, solver="saga", max_iter=2000).fit(X, y)
         from_sklearn(l1, X, y)
-    with pytest.raises(ValueError, match=r"class_weight='balanced' weights the loss of each class"):
+    with pytest.raises(
+        ValueError,
+        match=r"class_weight='balanced' weights the loss of each class; from_sklearn supports "
+        r"only class_weight=None\. The same objective: refit with sample_weight=w, w = "
+        r"sklearn\.utils\.class_weight\.compute_sample_weight\('balanced', y\), and pass",
+    ):
         from_sklearn(sk.LogisticRegression(class_weight="balanced").fit(X, y), X, y)
+    # The advice holds: the same coefficients, and from_sklearn takes the weights.
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    w = compute_sample_weight("balanced", y)
+    balanced = sk.LogisticRegression(class_weight="balanced", tol=1e-10).fit(X, y)
+    weighted = sk.LogisticRegression(tol=1e-10).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(weighted.coef_, balanced.coef_, rtol=1e-6)
+    np.testing.assert_allclose(
+        from_sklearn(weighted, X, y, sample_weight=w).model.theta_,
+        by_hand_logistic(X, y, 1.0, True, w=w)[0], rtol=1e-9,
+    )
     with pytest.raises(ValueError, match=r"solver='liblinear' penalises the intercept"):
         from_sklearn(sk.LogisticRegression(solver="liblinear").fit(X, y), X, y)
     with pytest.raises(
