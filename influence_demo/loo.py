@@ -149,8 +149,8 @@ def loo_params(model, X, y, indices=None, progress=None):
         The points to leave out, one refit each (all ``n`` by default). Refitting the
         top-k points of an influence ranking and a random sample is often enough.
     progress : bool, optional
-        Show a progress bar over the refits; by default only on an interactive terminal
-        and for a long run (:func:`~influence_demo.progress.progress_bar`).
+        Show a progress bar over the refits; by default only where a person is watching (a
+        terminal, or a notebook open in Jupyter) and for a long run (:func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
