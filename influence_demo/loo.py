@@ -288,7 +288,8 @@ def loo_params_onestep(model, X, y):
     Raises
     ------
     TypeError
-        If the model is not linear in :math:`\theta`.
+        If the model has no per-example curvatures (it is not linear in :math:`\theta`,
+        or its points carry sample weights).
     ValueError
         If a point has generalized leverage 1 (the Hessian without it is singular).
 
@@ -316,9 +317,10 @@ def _leverage_pieces(model, X, y):
     check_fitted(model)
     if not callable(getattr(model, "curvature", None)):
         raise TypeError(
-            f"{type(model).__name__} is not linear in theta: the generalized leverage and the "
-            "one-step estimate need per-example Hessians c_i x_i x_i^T (LinearRegression, "
-            "LogisticRegression)."
+            f"{type(model).__name__} has no per-example curvatures c_i (a `curvature` "
+            "method): the generalized leverage and the one-step estimate need a model linear "
+            "in theta with unit weights, whose per-example Hessians are c_i x_i x_i^T "
+            "(LinearRegression, LogisticRegression). Use loo_params or influence_params."
         )
     X, y = check_data(model, X, y)
     c = model.curvature(X, y)
@@ -354,7 +356,8 @@ def generalized_leverage(model, X, y):
     Raises
     ------
     TypeError
-        If the model is not linear in :math:`\theta`.
+        If the model has no per-example curvatures (it is not linear in :math:`\theta`,
+        or its points carry sample weights).
 
     Examples
     --------

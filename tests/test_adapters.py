@@ -677,6 +677,14 @@ def test_sample_weighted_models_work_with_every_function_of_the_package():
         SampleWeighted(LinearRegression()).fit(np.column_stack([Xrd, -np.ones(60)]), yr)
     with pytest.raises(TypeError, match=r"SampleWeighted needs a model linear in theta"):
         SampleWeighted(object()).fit(np.column_stack([Xrd, np.ones(60)]), yr)
+    # The one-step estimate and leverage need unit weights: the error says so and names
+    # the functions that do take weights.
+    from influence_demo import generalized_leverage, loo_params_onestep
+
+    for function in (generalized_leverage, loo_params_onestep):
+        with pytest.raises(TypeError, match=r"SampleWeighted has no per-example curvatures .*"
+                           r"unit weights.*Use loo_params or influence_params"):
+            function(model, Xw, y)
 
 
 def test_fits_whose_solver_promises_no_gradient_are_judged_by_the_shift_alone():
