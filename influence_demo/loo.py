@@ -150,7 +150,8 @@ def loo_params(model, X, y, indices=None, progress=None):
         top-k points of an influence ranking and a random sample is often enough.
     progress : bool, optional
         Show a progress bar over the refits; by default only where a person is watching (a
-        terminal, or a notebook open in Jupyter) and for a long run (:func:`~influence_demo.progress.progress_bar`).
+        terminal, or a notebook open in Jupyter)
+        and for a long run (:func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------

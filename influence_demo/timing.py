@@ -188,7 +188,8 @@ def solver_scaling(
         LiSSA's ``rng`` defaults to 0 so that its scale estimate is reproducible.
     progress : bool, optional
         Show a progress bar over the values of ``p``; by default only where a person is
-        watching (a terminal, or a notebook open in Jupyter) and for a long run (:func:`~influence_demo.progress.progress_bar`).
+        watching (a terminal, or a notebook open in Jupyter)
+        and for a long run (:func:`~influence_demo.progress.progress_bar`).
 
     Returns
     -------
