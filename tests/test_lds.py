@@ -267,3 +267,36 @@ def test_metric_errors():
         detection_auc([1.0, 2.0, 3.0], [3])
     with pytest.raises(ValueError, match="suspicion contains NaN"):
         detection_auc([1.0, np.nan], [0])
+
+
+# --- the coursework checker of the chapter ------------------------------------------------
+
+
+def _spearman_lds(scores, masks, losses, sign=-1.0):
+    pred = (~masks).astype(float) @ (sign * scores.T)
+    return np.array([spearmanr(pred[:, j], losses[:, j])[0] for j in range(losses.shape[1])])
+
+
+def test_check_lds_passes_a_right_answer(capsys):
+    from influence_demo.coursework import check_lds
+
+    assert check_lds(_spearman_lds)
+    assert "check_lds: PASS (4 cases)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("fn", "hint"),
+    [
+        (lambda s, m, l: _spearman_lds(s, m, l, sign=1.0), "The sign of the prediction"),
+        (lambda s, m, l: np.array([np.corrcoef((~m).astype(float) @ -s[j], l[:, j])[0, 1]
+                                   for j in range(l.shape[1])]),
+         "this is the Pearson correlation of the values"),
+        (lambda s, m, l: np.zeros(l.shape[0]), "you returned one value per subset"),
+    ],
+)
+def test_check_lds_explains_a_wrong_answer(fn, hint, capsys):
+    from influence_demo.coursework import check_lds
+
+    assert not check_lds(fn)
+    out = capsys.readouterr().out
+    assert "check_lds: FAIL" in out and hint in out
