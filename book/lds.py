@@ -194,7 +194,7 @@ auc = {name: detection_auc(self_suspicion(f, noisy, X, y_noisy), flipped)
 # The three numbers side by side. The LDS is printed with its standard error from a
 # bootstrap over the subsets, and with only the digits that error allows.
 
-# %%
+# %% mystnb={"markdown_format": "gfm"}
 def table(rows, header):
     lines = ["| " + " | ".join(header) + " |",
              "|" + " --- |" * len(header)]
@@ -325,9 +325,9 @@ exa = [r.mean for r in by_alpha["exact influence"]]
 paired = [(by_alpha["one-step Newton"][k].samples
            - by_alpha["exact influence"][k].samples).std() for k in (0, -1)]
 assert exa[0] - one_a[0] > 3 * paired[0]  # exact ahead at alpha = 0.1
-assert one_a[-1] - exa[-1] > paired[1]  # one-step ahead at alpha = 0.9
+assert paired[1] < one_a[-1] - exa[-1] < 3 * paired[1]  # ahead, not decisively
 glue("lds-lr-gain-09", round(one_a[-1] - exa[-1], 2), display=False)
-glue("lds-lr-gain-09-se", round(paired[1], 3), display=False)
+glue("lds-lr-gain-09-se", round(float(paired[1]), 3), display=False)
 assert all(np.diff(exa) > 0)  # LDS rises with alpha for exact influence
 assert by_count[0].se > 2 * by_count[-1].se
 glue("lds-lr-lds-09", round(exa[-1], 2), display=False)
@@ -408,7 +408,7 @@ net_auc = {name: detection_auc(self_suspicion(f, net_noisy, Xn, yn_noisy),
                                flipped_n)
            for name, f in net_methods.items()}
 
-# %%
+# %% mystnb={"markdown_format": "gfm"}
 nn = {}
 for name, s in net_scores.items():
     nn[name] = {
@@ -482,7 +482,7 @@ gap_se = (ceiling.samples - best.samples).std()  # paired: the same subsets
 assert 0 < gap < 3 * gap_se and ceiling.mean < 1  # level within the spread
 glue("lds-nn-ceiling", str(ceiling), display=False)
 glue("lds-nn-gap", round(gap, 2), display=False)
-glue("lds-nn-gap-se", round(gap_se, 2), display=False)
+glue("lds-nn-gap-se", round(float(gap_se), 2), display=False)
 glue("lds-nn-ceiling-sqrt", round(float(np.sqrt(ceiling.mean)), 2), display=False)
 
 # %% [markdown]

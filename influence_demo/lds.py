@@ -21,8 +21,8 @@ and its LDS on test point :math:`j` is the Spearman correlation over the subsets
 :func:`mean_lds` gives the mean over test points with a bootstrap spread. Beside them,
 :func:`loo_correlation` and :func:`detection_auc` are the two other yardsticks of
 dattri's benchmark (Deng et al. 2024): correlation with leave-one-out retraining and the
-area under the ROC curve of noisy-label detection. Used in the chapter "Judging an
-attribution".
+area under the ROC curve of noisy-label detection. Used in the chapter
+:doc:`/book/lds`.
 """
 
 from dataclasses import dataclass
@@ -147,7 +147,7 @@ def subset_retrain(
     :class:`~influence_demo.nn.MLPClassifier`). ``start`` is that of
     :func:`~influence_demo.retrain.retrain`: ``"warm"`` starts from :math:`\hat\theta`,
     ``"same_init"`` from the model's own initialisation and ``"new_seed"`` from a fresh
-    initialisation per subset. Used in the chapter "Judging an attribution".
+    initialisation per subset. Used in the chapter :doc:`/book/lds`.
 
     Parameters
     ----------
@@ -506,7 +506,7 @@ def loo_correlation(scores, loo_change):
     Row :math:`j` compares :math:`-\tau_{j\cdot}` (the removal effects the scores predict)
     with the measured changes :math:`L(z_{\text{test},j},\hat\theta_{-i}) -
     L(z_{\text{test},j},\hat\theta)` over the training points refitted, as dattri's
-    ``loo_corr`` does (Deng et al. 2024). Used in the chapter "Judging an attribution".
+    ``loo_corr`` does (Deng et al. 2024). Used in the chapter :doc:`/book/lds`.
 
     Parameters
     ----------
@@ -565,7 +565,7 @@ def detection_auc(suspicion, flipped):
 
     computed from ranks in :math:`O(n\log n)`. 0.5 is random, 1 a perfect ranking. This
     is dattri's ``mislabel_detection_auc`` without its trapezoids over thresholds (which
-    agree when no scores tie). Used in the chapter "Judging an attribution".
+    agree when no scores tie). Used in the chapter :doc:`/book/lds`.
 
     Parameters
     ----------
