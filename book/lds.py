@@ -579,14 +579,21 @@ glue("lds-nn-damp-big", round(damp["LDS, warm"][-1].mean, 2), display=False)
 # qualitatively agrees with the tables above: on the logistic regression the exact and
 # iterative influence methods are far ahead of gradient similarity in both LOO
 # correlation and LDS; on the MLP every method's LOO correlation is close to zero while
-# its LDS stays clearly positive; and noisy-label detection is easy for almost every
-# method on both models. Two differences of definition matter when comparing: dattri's
-# `loo_corr` is a Pearson correlation per test point, as here, and its `lds` sums the
-# scores over the points each subset keeps, which gives the same Spearman correlation as
-# our sum over the points left out. Its MLP is trained by stochastic gradient descent
-# from new seeds, so its LOO ground truth is of the new-seed kind, where our network too
-# collapses; and its models are far larger than ours, with the ceiling of their
-# retraining noise not reported.
+# its LDS stays clearly positive; and in noisy-label detection most methods score high
+# on both models, the cosine form of gradient similarity excepted.
+#
+# Three differences of definition matter when comparing. dattri's `loo_corr` is a
+# Pearson correlation per test point, as here, and its `lds` sums the scores over the
+# points each subset keeps, which gives the same Spearman correlation as our sum over
+# the points left out. Its retraining code (`dattri/model_util/retrain.py`) trains every
+# leave-one-out model with the same seed, the same-initialisation kind of refit, and
+# every subset from a seed of its own, the new-seed kind; and its benchmark models
+# (`dattri/benchmark/datasets/mnist/`) train by stochastic gradient descent for a fixed
+# number of epochs (20 for the logistic regression, 50 for the MLP) rather than to the
+# rounding floor. So its MLP's LOO ground truth is of the kind on which our network's LOO
+# correlation collapses too, its refits carry optimiser noise on top of the noise of the
+# start, and even its logistic regression is scored away from an exact optimum. Its models are far
+# larger than ours, and the LDS of its retraining against itself is not reported.
 #
 # ## Summary
 #
