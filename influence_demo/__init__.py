@@ -53,6 +53,15 @@ from .experiments import (
     separating_theta,
 )
 from .influence import influence_loss, influence_params, self_influence
+from .lds import (
+    MeanLDS,
+    SubsetRefits,
+    detection_auc,
+    lds,
+    loo_correlation,
+    mean_lds,
+    subset_retrain,
+)
 from .loo import (
     generalized_leverage,
     leverage,
@@ -124,6 +133,13 @@ __all__ = [
     "spearman",
     "rankdata",
     "rel_error",
+    "subset_retrain",
+    "SubsetRefits",
+    "lds",
+    "mean_lds",
+    "MeanLDS",
+    "loo_correlation",
+    "detection_auc",
     "penalty_sweep",
     "PenaltySweep",
     "refit_without",

@@ -7,6 +7,7 @@ from influence_demo import coursework
 from influence_demo.coursework import (
     check_cg,
     check_hvp,
+    check_lds,
     check_logistic_grad,
     check_loo_ols,
     check_loo_onestep,
@@ -472,7 +473,7 @@ def test_loo_onestep_transposed(capsys):
 
 CHECKERS = [
     check_loo_ols, check_logistic_grad, check_hvp, check_cg, check_self_influence,
-    check_loo_onestep, check_mlp_hvp,
+    check_loo_onestep, check_mlp_hvp, check_lds,
 ]
 
 
