@@ -443,3 +443,34 @@ def test_logistic_model_with_arnoldi_datainf_and_similarity(l2_logistic_problem)
     for got in (datainf_influence(model, X, y, Xt, yt, damping=0.0),
                 grad_similarity(model, X, y, Xt, yt)):
         assert got.shape == exact.shape and np.corrcoef(got.ravel(), exact.ravel())[0, 1] > 0.5
+
+
+# --- the coursework checker ---------------------------------------------------------------
+def datainf_by_hand(G, G_test, mu):
+    n = G.shape[0]
+    c = mu / n + np.sum(G**2, axis=1)
+    A = G_test @ G.T
+    return -(A - (A / c) @ (G @ G.T) / n) / mu
+
+
+def test_check_datainf_passes_a_right_answer(capsys):
+    from influence_demo.coursework import check_datainf
+
+    assert check_datainf(datainf_by_hand)
+    assert capsys.readouterr().out == "check_datainf: PASS (4 cases)\n"
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda G, T, mu: -T @ np.linalg.solve(G.T @ G + mu * np.eye(G.shape[1]), G.T),
+     "this is the exact inverse of G^T G + mu I"),
+    (lambda G, T, mu: datainf_by_hand(G, T, mu * G.shape[0]) * G.shape[0],
+     "rho is read on the wrong scale"),
+    (lambda G, T, mu: -datainf_by_hand(G, T, mu), "Check the sign"),
+    (lambda G, T, mu: datainf_by_hand(G, T, mu).T, "one row per test point"),
+])
+def test_check_datainf_explains_a_wrong_answer(capsys, wrong, hint):
+    from influence_demo.coursework import check_datainf
+
+    assert not check_datainf(wrong)
+    out = capsys.readouterr().out
+    assert "check_datainf: FAIL" in out and hint in out

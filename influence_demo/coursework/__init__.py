@@ -20,7 +20,9 @@ code. Each checker returns ``True`` or ``False``, so it can also be used in an `
   shape (n,) (chapter :ref:`mislabeled`);
 - :func:`check_hvp`: ``fn(X, y, theta, l2, V)`` returns ``H @ V`` (chapter :ref:`solvers`);
 - :func:`check_mlp_hvp`: ``fn(X, y, theta, n_hidden, l2, V)`` returns the exact ``H @ V`` of a
-  one-hidden-layer network, by the R-operator (chapter :ref:`neural_network`).
+  one-hidden-layer network, by the R-operator (chapter :ref:`neural_network`);
+- :func:`check_datainf`: ``fn(G, G_test, mu)`` returns DataInf's (m, n) influence for one
+  block of parameters (chapter :ref:`approximations`).
 
 The checkers of a chapter live in the module of that name (``coursework.least_squares``,
 ...); all of them run on :mod:`influence_demo.coursework.harness`, and draw their random
@@ -46,6 +48,7 @@ check_logistic_grad: FAIL on case 1 of 7 (random data, n=6, p=3)
 False
 """
 
+from .approximations import check_datainf
 from .digits_influence import check_loo_onestep
 from .least_squares import check_loo_ols
 from .logistic_cg import check_cg, check_logistic_grad
@@ -61,4 +64,5 @@ __all__ = [
     "check_self_influence",
     "check_loo_onestep",
     "check_mlp_hvp",
+    "check_datainf",
 ]
