@@ -216,7 +216,7 @@ r_pbrf = {"exact": pearson(-exact_j[scored], truth)}
 for name, f in methods.items():
     r_pbrf[name] = pearson(-f(model, X, y, x_t, y_t)[0][scored], truth)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-input"] mystnb={"markdown_format": "gfm"}
 def fmt(x, digits=2):
     return f"{x:.{digits}f}"
 
