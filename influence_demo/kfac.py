@@ -300,9 +300,10 @@ def kfac_influence(
     is itself a Kronecker product, so K-FAC with the expected Fisher is exact. The
     expected-Fisher K-FAC of a two-layer network is approximate in two ways: the
     cross-layer blocks, and :math:`\sum_i S_i\otimes A_i \ne \frac1n\sum_i S_i\otimes
-    \sum_i A_i`. kronfluence divides both factors by :math:`n` (a mean objective) and adds
-    its own damping; its scores are this function's with its :math:`\mu` read on the
-    mean scale.
+    \sum_i A_i`. kronfluence divides both factors by :math:`n` (a mean objective), adds
+    its own damping on that mean scale and, by default, samples the labels
+    (``fisher="sampled"``); its scores are :math:`n` times larger and of opposite sign
+    (positive = helpful), as the book's notation page records.
 
     Examples
     --------
