@@ -301,9 +301,12 @@ def kfac_influence(
     expected-Fisher K-FAC of a two-layer network is approximate in two ways: the
     cross-layer blocks, and :math:`\sum_i S_i\otimes A_i \ne \frac1n\sum_i S_i\otimes
     \sum_i A_i`. kronfluence divides both factors by :math:`n` (a mean objective), adds
-    its own damping on that mean scale and, by default, samples the labels
-    (``fisher="sampled"``); its scores are :math:`n` times larger and of opposite sign
-    (positive = helpful), as the book's notation page records.
+    its damping on that mean scale and, by default, samples the labels
+    (``fisher="sampled"``, with its own random draws); its scores are :math:`-n` times
+    this function's. With ``use_empirical_fisher=True``, ``damping_factor`` =
+    :math:`(\lambda + \delta)/n` and float64 throughout, kronfluence 1.0.1's EK-FAC
+    pairwise scores on a torch twin of the chapter's network, divided by :math:`-n`,
+    equal ``eigencorrect=True, fisher="empirical"`` to a relative :math:`3\times10^{-15}`.
 
     Examples
     --------
