@@ -548,15 +548,25 @@ plt.close(fig)
 #
 # Each library also has its own sign, scale ($n$ times ours for a mean objective) and
 # damping scale: {ref}`notation` converts them. What a comparison with the exact solve
-# catches goes beyond the approximation itself. Checking these libraries against this
-# book's exact answer, on a twin of this network with identical logits and per-example
-# gradients, found that pyDVL's default CG returns rows of zeros once there are more
-# test points than parameters; that dattri's `IFAttributorCG` ignores its `tol` and
-# returns NaN once its residual reaches exactly zero (from `max_iter` 80 on an
-# 11-parameter problem); that dattri computes in float32 by default; and that its
-# explicit attributor recomputes the Hessian for every pair of batches. None of these is
-# visible from the scores alone; each is obvious next to an exact answer. The cell below
-# shows what the float32 default alone costs, on this network.
+# catches goes beyond the approximation itself. Run beside this book's exact answer, the
+# libraries showed four problems that no score reveals on its own:
+#
+# - pyDVL 0.10's `CgInfluence`, at its defaults, returns rows of exact zeros for every
+#   test point past the $p$-th (on an 11-parameter linear model with 20 test points, rows
+#   12 to 20), where `DirectInfluence` on the same model fills them;
+# - dattri 0.3's `IFAttributorCG` ignores its `tol` (its CG loop has no stopping test),
+#   runs `max_iter` iterations whatever the residual, and returns NaN once the residual
+#   has reached exactly zero (from `max_iter` = 40 on an 11-parameter least-squares
+#   problem, where 20 iterations still give a relative error of $3\times10^{-5}$);
+# - dattri, like torch, computes in float32 unless model and data are cast to float64;
+# - dattri's `IFAttributorExplicit` forms and inverts the full training Hessian again
+#   for every pair of a training batch and a test batch.
+#
+# Each of these is obvious next to an exact answer. So is agreement: kronfluence 1.0.1's
+# EK-FAC with the empirical Fisher reproduces
+# `kfac_influence(..., eigencorrect=True, fisher="empirical")` to 15 digits on a torch
+# twin of this network (its damping set to $\lambda/n$, its scores divided by $-n$). The
+# cell below shows what the float32 default alone costs, on this network.
 
 # %%
 G32 = model.grad(X, y).astype(np.float32)
