@@ -44,6 +44,7 @@ book: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/approximations.py
 
 ## make lint: ruff over every Python file (settings in pyproject.toml), then numpydoc
 ## validation of every public name of the package (tools/check_docstrings.py); both run,

@@ -20,6 +20,12 @@ Conventions (stated once; the book's notation page compares them with other libr
 """
 
 from .adapters import from_sklearn
+from .approximations import (
+    arnoldi_influence,
+    datainf_influence,
+    grad_similarity,
+    trak_influence,
+)
 from .conventions import CONVENTIONS, book_damping, to_book
 from .datasets import (
     flip_labels,
@@ -53,6 +59,7 @@ from .experiments import (
     separating_theta,
 )
 from .influence import influence_loss, influence_params, self_influence
+from .kfac import kfac_influence
 from .lds import (
     MeanLDS,
     SubsetRefits,
@@ -109,6 +116,11 @@ __all__ = [
     "influence_params",
     "influence_loss",
     "self_influence",
+    "arnoldi_influence",
+    "kfac_influence",
+    "datainf_influence",
+    "trak_influence",
+    "grad_similarity",
     "top_influences",
     "self_influence_batched",
     "TopInfluences",

@@ -6,6 +6,7 @@ import pytest
 from influence_demo import coursework
 from influence_demo.coursework import (
     check_cg,
+    check_datainf,
     check_hvp,
     check_lds,
     check_logistic_grad,
@@ -473,7 +474,7 @@ def test_loo_onestep_transposed(capsys):
 
 CHECKERS = [
     check_loo_ols, check_logistic_grad, check_hvp, check_cg, check_self_influence,
-    check_loo_onestep, check_mlp_hvp, check_lds,
+    check_loo_onestep, check_mlp_hvp, check_lds, check_datainf,
 ]
 
 

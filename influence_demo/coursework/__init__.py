@@ -23,6 +23,8 @@ code. Each checker returns ``True`` or ``False``, so it can also be used in an `
   one-hidden-layer network, by the R-operator (chapter :ref:`neural_network`);
 - :func:`check_lds`: ``fn(scores, masks, losses)`` returns the linear datamodeling score of
   every test point, shape (m,) (chapter :ref:`lds`).
+- :func:`check_datainf`: ``fn(G, G_test, mu)`` returns DataInf's (m, n) influence for one
+  block of parameters (chapter :ref:`approximations`).
 
 The checkers of a chapter live in the module of that name (``coursework.least_squares``,
 ...); all of them run on :mod:`influence_demo.coursework.harness`, and draw their random
@@ -48,6 +50,7 @@ check_logistic_grad: FAIL on case 1 of 7 (random data, n=6, p=3)
 False
 """
 
+from .approximations import check_datainf
 from .digits_influence import check_loo_onestep
 from .lds import check_lds
 from .least_squares import check_loo_ols
@@ -65,4 +68,5 @@ __all__ = [
     "check_loo_onestep",
     "check_mlp_hvp",
     "check_lds",
+    "check_datainf",
 ]
