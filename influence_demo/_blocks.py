@@ -145,10 +145,25 @@ def _update(v, i, values, start, k, largest):
     """
     bound = v[:, -1:]
     beats = values > bound if largest else values < bound
-    rows = np.flatnonzero(beats.any(axis=1))
+    counts = np.count_nonzero(beats, axis=1)
+    rows = np.flatnonzero(counts)
     if rows.size == 0:
         return v, i
-    sv, si = _select(values[rows], start, k, largest)
+    width = int(counts[rows].max())
+    if 4 * width >= values.shape[1]:  # many candidates (say, rows sorted by score)
+        sv, si = _select(values[rows], start, k, largest)
+    else:
+        # Gather each row's candidates, in index order, into a (rows, width) block padded
+        # with values that lose to every list entry; select among those only.
+        r, c = np.nonzero(beats[rows])
+        first = np.cumsum(counts[rows]) - counts[rows]
+        rank = np.arange(r.size) - np.repeat(first, counts[rows])
+        cand = np.full((rows.size, width), -np.inf if largest else np.inf)
+        pos = np.zeros((rows.size, width), dtype=np.intp)
+        cand[r, rank] = values[rows[r], c]
+        pos[r, rank] = c
+        sv, sp = _select(cand, 0, k, largest)
+        si = np.take_along_axis(pos, sp, axis=1) + start
     v, i = v.copy(), i.copy()
     v[rows], i[rows] = _merge(v[rows], i[rows], sv, si, k, largest)
     return v, i
