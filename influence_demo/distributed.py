@@ -66,7 +66,7 @@ def _dask():
 
 
 def _rows(model, X, y):
-    """Check the training rows; return lists of delayed chunks of X and y, and the offsets."""
+    """Check the training rows; return the delayed chunks of ``[X, y]`` and their offsets."""
     dask, da = _dask()
     if hasattr(X, "to_dask_array") or hasattr(y, "to_dask_array"):
         raise TypeError(
@@ -100,9 +100,17 @@ def _rows(model, X, y):
         y = da.from_array(y, chunks=(X.chunks[0],))
     if y.chunks[0] != X.chunks[0]:
         y = y.rechunk((X.chunks[0],))
-    Xd, yd = list(X.to_delayed().ravel()), list(y.to_delayed().ravel())
+    # One array of [X, y] rows: a task gets its rows and targets from one chunk, computed
+    # once (y is often made from X, and two separate graphs would make X twice).
+    Z = da.concatenate([X, y[:, None]], axis=1).rechunk({1: -1})
+    Zd = list(Z.to_delayed().ravel())
     starts = np.concatenate([[0], np.cumsum(X.chunks[0])[:-1]]).astype(int).tolist()
-    return dask, da, Xd, yd, starts, X.chunks[0]
+    return dask, da, Zd, starts, X.chunks[0]
+
+
+def _split(Zb):
+    """A chunk of ``[X, y]`` rows as ``(X_chunk, y_chunk)``."""
+    return Zb[:, :-1], Zb[:, -1]
 
 
 def _tree(dask, combine, parts, *args):
@@ -117,13 +125,22 @@ def _tree(dask, combine, parts, *args):
 
 def _sums(model, X, y, hessian):
     """Summed block terms and the penalty's, computed on the workers."""
-    dask, da, Xd, yd, starts, chunks = _rows(model, X, y)
+    rows = _rows(model, X, y)
+    dask, Zd = rows[0], rows[2]
     m = dask.delayed(model, pure=True)
-    penalty = dask.delayed(penalty_terms, pure=True)(m, Xd[0], yd[0])
-    block = dask.delayed(block_sums, pure=True)
-    parts = [block(m, Xb, yb, penalty, hessian) for Xb, yb in zip(Xd, yd)]
+    penalty = dask.delayed(_penalty, pure=True)(m, Zd[0])
+    block = dask.delayed(_block_sums, pure=True)
+    parts = [block(m, Zb, penalty, hessian) for Zb in Zd]
     sums, penalty_value = dask.compute(_tree(dask, add_sums, parts), penalty)
-    return sums, penalty_value, (dask, da, Xd, yd, starts, chunks)
+    return sums, penalty_value, rows
+
+
+def _penalty(model, Zb):
+    return penalty_terms(model, *_split(Zb))
+
+
+def _block_sums(model, Zb, penalty, hessian):
+    return block_sums(model, *_split(Zb), penalty, hessian)
 
 
 def _check_method(method, damping, options):
@@ -204,8 +221,8 @@ def _solve(model, X, y, V, damping, stacklevel):
     return solve_sums(sums, penalty, V, damping), sums["n"], rows
 
 
-def _block_top(model, W, Xb, yb, start, k):
-    return scan_scores(model, W, Xb, yb, start, k)
+def _block_top(model, W, Zb, start, k):
+    return scan_scores(model, W, *_split(Zb), start, k)
 
 
 def dask_top_influences(model, X, y, X_test, y_test, k=10, method="direct", damping=0.0,
@@ -269,17 +286,17 @@ def dask_top_influences(model, X, y, X_test, y_test, k=10, method="direct", damp
     if k > X.shape[0]:
         raise ValueError(f"k = {k} exceeds the number of training points, {X.shape[0]}")
     G_test = _test_gradients(model, X_test, y_test)
-    S, n, (dask, _, Xd, yd, starts, _) = _solve(model, X, y, G_test.T, damping, stacklevel=3)
+    S, n, (dask, _, Zd, starts, _) = _solve(model, X, y, G_test.T, damping, stacklevel=3)
     W = dask.delayed(-S.T, pure=True)  # (m, p), sent once to each worker that needs it
     m = dask.delayed(model, pure=True)
     block = dask.delayed(_block_top, pure=True)
-    parts = [block(m, W, Xb, yb, a, k) for Xb, yb, a in zip(Xd, yd, starts)]
+    parts = [block(m, W, Zb, a, k) for Zb, a in zip(Zd, starts)]
     hv, hi, lv, li = _tree(dask, merge_tops, parts, k).compute()
     return TopInfluences(harmful=hi, harmful_values=hv, helpful=li, helpful_values=lv, n_train=n)
 
 
-def _block_self(model, Hinv, Xb, yb):
-    Gb = model.grad(Xb, yb)
+def _block_self(model, Hinv, Zb):
+    Gb = model.grad(*_split(Zb))
     return -np.einsum("ip,ip->i", Gb @ Hinv, Gb)
 
 
@@ -325,18 +342,17 @@ def dask_self_influence(model, X, y, method="direct", damping=0.0, **options):
     check_fitted(model)
     damping = _check_method(method, damping, options)
     p = model.n_params_
-    Hinv, _, (dask, da, Xd, yd, _, chunks) = _solve(model, X, y, np.eye(p), damping, 3)
+    Hinv, _, (dask, da, Zd, _, chunks) = _solve(model, X, y, np.eye(p), damping, 3)
     H = dask.delayed(Hinv, pure=True)
     m = dask.delayed(model, pure=True)
     block = dask.delayed(_block_self, pure=True)
     return da.concatenate([
-        da.from_delayed(block(m, H, Xb, yb), shape=(c,), dtype=float)
-        for Xb, yb, c in zip(Xd, yd, chunks)
+        da.from_delayed(block(m, H, Zb), shape=(c,), dtype=float) for Zb, c in zip(Zd, chunks)
     ])
 
 
-def _block_scores(model, W, Xb, yb):
-    return W @ model.grad(Xb, yb).T
+def _block_scores(model, W, Zb):
+    return W @ model.grad(*_split(Zb)).T
 
 
 def dask_influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **options):
@@ -383,12 +399,12 @@ def dask_influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.
     check_fitted(model)
     damping = _check_method(method, damping, options)
     G_test = _test_gradients(model, X_test, y_test)
-    S, _, (dask, da, Xd, yd, _, chunks) = _solve(model, X, y, G_test.T, damping, 3)
+    S, _, (dask, da, Zd, _, chunks) = _solve(model, X, y, G_test.T, damping, 3)
     W = dask.delayed(-S.T, pure=True)
     m = dask.delayed(model, pure=True)
     block = dask.delayed(_block_scores, pure=True)
     return da.concatenate([
-        da.from_delayed(block(m, W, Xb, yb), shape=(G_test.shape[0], c), dtype=float)
-        for Xb, yb, c in zip(Xd, yd, chunks)
+        da.from_delayed(block(m, W, Zb), shape=(G_test.shape[0], c), dtype=float)
+        for Zb, c in zip(Zd, chunks)
     ], axis=1)
 

@@ -23,10 +23,9 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    """Two worker processes of one thread each, no dashboard; closed after the module."""
+    """Two worker processes of one thread each (dashboard on a free port), for the module."""
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-        worker_dashboard_address=None,
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
     ) as cluster, distributed.Client(cluster) as c:
         yield c
 
@@ -58,7 +57,7 @@ def test_top_influences_equal_in_memory(client, logistic):
     # Every chunk was summed and scored by a task, on both worker processes.
     names = [(str(t["key"]), t["worker"]) for t in ts.data]
     assert len({w for name, w in names if name.startswith("_block_top-")}) == 2
-    assert sum(name.startswith("block_sums-") for name, _ in names) == len(CHUNKS[0])
+    assert sum(name.startswith("_block_sums-") for name, _ in names) == len(CHUNKS[0])
 
 
 def test_ties_follow_the_index_rule(client):
@@ -151,3 +150,17 @@ def test_importing_the_package_does_not_import_dask():
             "print(any(m == 'dask' or m.startswith('dask.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_readme_cluster_example_equals_in_memory():
+    """The README's three lines run on their own LocalCluster and give the in-memory lists."""
+    from test_readme import python_blocks
+
+    namespace = {}
+    for block in python_blocks():
+        exec(compile(block, "README.md", "exec"), namespace)
+    model, X, y = namespace["model"], namespace["X"], namespace["y"]
+    ref = top_influences(model, X, y, X[:5], y[:5], k=3)
+    on_cluster = namespace["on_cluster"]
+    np.testing.assert_array_equal(on_cluster.harmful, ref.harmful)
+    np.testing.assert_array_equal(on_cluster.helpful, ref.helpful)
