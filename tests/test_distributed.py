@@ -139,6 +139,12 @@ def test_misuse_gets_clear_errors(client, logistic):
         self_influence(model, Xd, y[:10])
     with pytest.raises(TypeError, match=r"takes no options; got \['rtol'\]"):
         self_influence(model, Xd, y, rtol=1e-8)
+    class Frame:  # what a dask DataFrame offers (pandas, which dask.dataframe needs, is not installed)
+        def to_dask_array(self, lengths=True):
+            return Xd
+
+    with pytest.raises(TypeError, match=r"dask DataFrame or Series.*to_dask_array\(lengths=True\)"):
+        top_influences(model, Xd, Frame(), X_test, y_test)
     bad = X.copy()
     bad[900, 1] = np.nan  # a NaN in the last chunk is found on a worker, and reported here
     with pytest.raises(ValueError, match=r"X contains NaN or inf \(1 non-finite value\(s\)\)"):
