@@ -13,7 +13,9 @@ point. The functions here make two passes over the training data, one batch at a
 
 Memory is :math:`O((m + b)\,p + m k + p^2)` for batches of :math:`b` rows (the
 :math:`p^2` for the Hessian or the penalty's matrix): the score block is computed in chunks
-of at most :math:`\lceil p (m + b) / m\rceil` training points, never :math:`O(mn)`.
+of :math:`\max(\lceil p (m + b) / m\rceil, 64k)` training points, never :math:`O(mn)`. Each
+chunk's lists are selected among the scores that beat the running ``k``-th (few, after the
+first chunks), so merging costs little next to the products.
 
 Training data may be arrays (a :class:`numpy.memmap` is read one batch at a time, never
 whole), or any *re-iterable* collection of ``(X_batch, y_batch)`` pairs, such as a list or

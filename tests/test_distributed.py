@@ -103,10 +103,36 @@ def test_rows_made_on_the_workers(client, logistic):
     ref = top_influences(fitted, X, y, X_test, y_test, k=5)
     np.testing.assert_array_equal(top.harmful, ref.harmful)
     np.testing.assert_array_equal(top.helpful, ref.helpful)
-    # The graph the client sends holds no training rows: its largest embedded array is the
-    # (m, p) factor W, not a (500, 6) chunk.
+    # The rows' graph holds no rows (they are drawn on the workers) ...
     graph = dict(Xd.__dask_graph__())
     assert not any(isinstance(v, np.ndarray) and v.size >= 500 for v in graph.values())
+
+
+def test_only_small_arrays_reach_the_client(client, logistic, monkeypatch):
+    """Everything the functions compute on the cluster and bring back is p x p or m x k
+    sized, against 20,000 rows of 6 (960 kB)."""
+    from dask.sizeof import sizeof
+
+    X_test, y_test = add_intercept(logistic[3][:, :5]), logistic[4]
+    rng = da.random.default_rng(8)
+    Xd = da.concatenate([rng.normal(size=(20_000, 5), chunks=(2_000, 5)),
+                         da.ones((20_000, 1), chunks=(2_000, 1))], 1)
+    yd = (rng.random(20_000, chunks=2_000) < 0.5).astype(float)
+    X, y = client.compute([Xd, yd], sync=True)
+    fitted = LogisticRegression(l2=1.0).fit(X, y)
+    received = []
+    get = type(client).get
+
+    def recording_get(self, *args, **kwargs):
+        result = get(self, *args, **kwargs)
+        received.append(sizeof(result))
+        return result
+
+    monkeypatch.setattr(type(client), "get", recording_get)
+    top = top_influences(fitted, Xd, yd, X_test, y_test, k=5)
+    assert len(received) == 2  # the curvature sums, then the merged lists
+    assert max(received) < 10_000 < X.nbytes / 50
+    np.testing.assert_array_equal(top.harmful, top_influences(fitted, X, y, X_test, y_test, k=5).harmful)
 
 
 def test_with_theta_checks_optimality_on_the_workers(client, logistic):
