@@ -40,11 +40,13 @@ test-browser: $(STAMP)
 book: $(STAMP)
 	$(BIN)/jupyter-book build --all -W --keep-going .
 
-## make bench: the benchmark tables (influence against its baselines; top-k at scale, block CG)
+## make bench: the benchmark tables (influence against its baselines; top-k at scale, block CG;
+## top-k in memory, from a memmap and on a dask LocalCluster from 10^5 to 10^7 rows)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/scale.py
 	$(BIN)/python benchmarks/approximations.py
+	$(BIN)/python benchmarks/cluster.py
 
 ## make lint: ruff over every Python file (settings in pyproject.toml), then numpydoc
 ## validation of every public name of the package (tools/check_docstrings.py); both run,

@@ -10,6 +10,11 @@ def is_sparse(a):
     return hasattr(a, "toarray") and hasattr(a, "nnz")
 
 
+def is_dask_array(a):
+    """True for a dask array (checked without importing dask, which is optional)."""
+    return type(a).__module__.split(".")[0] == "dask" and hasattr(a, "__dask_graph__")
+
+
 def as_matrix(X, name="X"):
     """Return ``X`` as a finite 2-D float array, or raise an error that says why not.
 

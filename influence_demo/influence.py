@@ -28,7 +28,7 @@ test loss (the point is *harmful*); removing it would lower the test loss.
 
 import numpy as np
 
-from ._validation import check_data, check_fitted
+from ._validation import check_data, check_fitted, is_dask_array
 from .solvers import inverse_hvp
 
 
@@ -138,7 +138,9 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
     Returns
     -------
     ndarray, shape (m, n)
-        The predicted change in test loss from *removing* :math:`z_i` is minus this.
+        The predicted change in test loss from *removing* :math:`z_i` is minus this. A
+        lazy dask array when ``X`` is one, computed on the workers
+        (:func:`~influence_demo.distributed.dask_influence_loss`).
 
     Raises
     ------
@@ -155,6 +157,10 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
     >>> influence_loss(model, X, y, X_test, y_test).shape
     (1, 3)
     """
+    if is_dask_array(X) or is_dask_array(y):
+        from .distributed import dask_influence_loss  # only when dask is in use
+
+        return dask_influence_loss(model, X, y, X_test, y_test, method, damping, **options)
     G = _train_gradients(model, X, y)
     X_test, y_test = check_data(model, X_test, y_test, names=("X_test", "y_test"))
     G_test = model.grad(X_test, y_test)
@@ -194,7 +200,8 @@ def self_influence(model, X, y, method="direct", damping=0.0, **options):
     Returns
     -------
     ndarray, shape (n,)
-        Entry :math:`i` is :math:`\mathcal I_{\text{up,loss}}(z_i, z_i)`.
+        Entry :math:`i` is :math:`\mathcal I_{\text{up,loss}}(z_i, z_i)`; a lazy dask
+        array when ``X`` is one (:func:`~influence_demo.distributed.dask_self_influence`).
 
     Raises
     ------
@@ -210,6 +217,10 @@ def self_influence(model, X, y, method="direct", damping=0.0, **options):
     >>> np.allclose(self_influence(model, X, y), np.diag(influence_loss(model, X, y, X, y)))
     True
     """
+    if is_dask_array(X) or is_dask_array(y):
+        from .distributed import dask_self_influence  # only when dask is in use
+
+        return dask_self_influence(model, X, y, method, damping, **options)
     G = _train_gradients(model, X, y)
     S = _solve(model, X, y, G.T, method, damping, options)
     return -np.einsum("ip,pi->i", G, S)

@@ -33,6 +33,7 @@ from ._validation import (
     check_nonnegative,
     check_theta,
     check_Xy,
+    is_dask_array,
 )
 from .exceptions import ConvergenceWarning, NotAtOptimumWarning, SeparableDataError
 
@@ -335,7 +336,8 @@ class Model:
         Parameters
         ----------
         X, y : arrays
-            The training data.
+            The training data (dask arrays are summed chunk by chunk on the workers:
+            :func:`~influence_demo.distributed.dask_check_optimality`).
         rtol : float, default 1e-6
             Tolerance relative to that scale.
         G : array, shape (n, p), optional
@@ -349,6 +351,10 @@ class Model:
             The relative gradient norm.
         """
         check_fitted(self)
+        if is_dask_array(X):
+            from .distributed import dask_check_optimality  # only when dask is in use
+
+            return dask_check_optimality(self, X, y, rtol, stacklevel=stacklevel + 1)
         G = self.grad(X, y) if G is None else G
         scale = np.linalg.norm(G, axis=1).sum() + np.linalg.norm(self.hvp(self.theta_, X, y))
         grad_norm = np.linalg.norm(self.objective_grad(X, y))
@@ -363,7 +369,8 @@ class Model:
             The parameters.
         X, y : arrays, optional
             The training data; when given, :meth:`check_optimality` warns if ``theta`` is
-            not a minimiser of the objective on them.
+            not a minimiser of the objective on them (for dask arrays, by a reduction on
+            the workers).
 
         Returns
         -------

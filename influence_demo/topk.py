@@ -13,7 +13,9 @@ point. The functions here make two passes over the training data, one batch at a
 
 Memory is :math:`O((m + b)\,p + m k + p^2)` for batches of :math:`b` rows (the
 :math:`p^2` for the Hessian or the penalty's matrix): the score block is computed in chunks
-of at most :math:`\lceil p (m + b) / m\rceil` training points, never :math:`O(mn)`.
+of :math:`\max(\lceil p (m + b) / m\rceil, 64k)` training points, never :math:`O(mn)`. Each
+chunk's lists are selected among the scores that beat the running ``k``-th (few, after the
+first chunks), so merging costs little next to the products.
 
 Training data may be arrays (a :class:`numpy.memmap` is read one batch at a time, never
 whole), or any *re-iterable* collection of ``(X_batch, y_batch)`` pairs, such as a list or
@@ -35,15 +37,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._linalg import Cholesky
-from ._validation import as_matrix, as_vector, check_fitted, check_nonnegative
-from .models import warn_if_not_at_optimum
+from ._blocks import (
+    OPTIMALITY_RTOL,
+    add_sums,
+    block_sums,
+    check_sums,
+    penalty_terms,
+    scan_scores,
+    solve_sums,
+)
+from ._validation import as_matrix, as_vector, check_fitted, check_nonnegative, is_dask_array
 from .progress import progress_bar
 from .solvers import cg
 
 __all__ = ["TopInfluences", "top_influences", "self_influence_batched", "iter_batches"]
-
-OPTIMALITY_RTOL = 1e-6
 
 
 @dataclass
@@ -167,23 +174,6 @@ class _Batches:
             yield as_matrix(Xb, "X batch"), as_vector(yb, "y batch")
 
 
-def _penalty_hessian(model, Xb, yb):
-    r"""The penalty's Hessian :math:`\Lambda`, from one training row :math:`z`.
-
-    For a sum objective the Hessian on :math:`\{z\}` is :math:`\nabla^2 L(z) + \Lambda` and on
-    :math:`\{z, z\}` it is :math:`2\nabla^2 L(z) + \Lambda`, so
-    :math:`\Lambda = 2\,H_{\{z\}} - H_{\{z,z\}}` whatever the model.
-    """
-    x, t = Xb[:1], yb[:1]
-    return 2.0 * model.hessian(x, t) - model.hessian(np.vstack([x, x]), np.concatenate([t, t]))
-
-
-def _penalty_grad(model, Xb, yb):
-    """The penalty's gradient, ``objective_grad - sum of the per-example gradients``, on one row."""
-    x, t = Xb[:1], yb[:1]
-    return model.objective_grad(x, t) - model.grad(x, t).sum(axis=0)
-
-
 def _streamed_solve(model, batches, V, method, damping, progress, options):
     r"""Return :math:`(H + \delta I)^{-1} V` and the number of training points.
 
@@ -195,92 +185,31 @@ def _streamed_solve(model, batches, V, method, damping, progress, options):
     if method == "direct" and options:
         raise TypeError(f"method='direct' takes no options; got {sorted(options)}")
     damping = check_nonnegative(damping, "damping")
-    H = np.zeros((p, p))
-    g = np.zeros(p)
-    H_theta = np.zeros(p)  # H theta_, for the scale of the optimality check
-    scale = 0.0
-    n = 0
-    penalty = penalty_grad = None
+    parts = []
+    penalty = None
     for Xb, yb in progress_bar(batches, total=batches.total, desc="Hessian", show=progress):
         if penalty is None:
-            penalty = _penalty_hessian(model, Xb, yb)
-            penalty_grad = _penalty_grad(model, Xb, yb)
-        Gb = model.grad(Xb, yb)
-        g += Gb.sum(axis=0)
-        H_theta += model.hvp(model.theta_, Xb, yb) - penalty_grad
-        scale += float(np.linalg.norm(Gb, axis=1).sum())
-        if method == "direct":
-            H += model.hessian(Xb, yb) - penalty
-        n += Xb.shape[0]
-    if n == 0:
+            penalty = penalty_terms(model, Xb, yb)
+        parts.append(block_sums(model, Xb, yb, penalty, hessian=method == "direct"))
+        if len(parts) > 1:
+            parts = [add_sums(parts)]  # a running sum, not a list of n / b Hessians
+    if not parts:
         raise ValueError("The training data are empty: no (X_batch, y_batch) pair was given")
-    g += penalty_grad
-    scale += float(np.linalg.norm(H_theta + penalty_grad))  # the penalty is quadratic
-    warn_if_not_at_optimum(np.linalg.norm(g), scale, OPTIMALITY_RTOL, stacklevel=3)
+    sums = parts[0]
+    check_sums(sums, penalty, OPTIMALITY_RTOL, stacklevel=3)
     if method == "direct":
-        H += penalty
-        H[np.diag_indices_from(H)] += damping
-        return Cholesky(H, "Hessian H + damping*I").solve(V), n
+        return solve_sums(sums, penalty, V, damping), sums["n"]
+    Lam = penalty[0]
 
     def matvec(P):
-        out = (penalty + damping * np.eye(p)) @ P
+        out = (Lam + damping * np.eye(p)) @ P
         for Xb, yb in batches:
-            out += model.hvp(P, Xb, yb) - penalty @ P
+            out += model.hvp(P, Xb, yb) - Lam @ P
         return out
 
     options.setdefault("block", True)
     U, _ = cg(matvec, V, **options)
-    return U, n
-
-
-def _merge_smallest(keys, idx, new_keys, new_idx, k):
-    """Merge candidates into the running ``k`` smallest keys per row, ties by smaller index.
-
-    ``keys``/``idx`` (m, j) are already in order; every index in ``new_idx`` (c,) is larger
-    than every index in ``idx``. A stable sort of the concatenation therefore orders by
-    (key, index).
-    """
-    m = new_keys.shape[0]
-    all_keys = np.concatenate([keys, new_keys], axis=1)
-    all_idx = np.concatenate([idx, np.broadcast_to(new_idx, (m, new_idx.size))], axis=1)
-    width = all_keys.shape[1]
-    if width <= k:
-        order = np.argsort(all_keys, axis=1, kind="stable")
-    else:
-        # Partition first (O(width)), then sort only the k survivors. A row whose k-th
-        # smallest key is tied with a key outside the partition is re-done by a full stable
-        # sort, so that the smaller index wins the tie.
-        part = np.argpartition(all_keys, k - 1, axis=1)[:, :k]
-        kth = np.take_along_axis(all_keys, part, axis=1).max(axis=1)
-        n_le = np.count_nonzero(all_keys <= kth[:, None], axis=1)
-        part.sort(axis=1)  # positions in index order, so the stable sort breaks ties by index
-        sub = np.take_along_axis(all_keys, part, axis=1)
-        order = np.take_along_axis(part, np.argsort(sub, axis=1, kind="stable"), axis=1)
-        for r in np.flatnonzero(n_le > k):
-            order[r] = np.argsort(all_keys[r], kind="stable")[:k]
-    order = order[:, :k]
-    return np.take_along_axis(all_keys, order, axis=1), np.take_along_axis(all_idx, order, axis=1)
-
-
-def _update(keys, idx, values, new_idx, k, largest):
-    """Merge a block of scores into the running top ``k``, touching only rows that change.
-
-    ``keys`` are the sort keys (``-value`` for the largest, ``value`` for the smallest).
-    Once a row holds ``k`` entries, a new score enters only if it beats the ``k``-th
-    strictly: an equal score has a larger index and loses the tie. After the first blocks
-    few rows have such a score, so most of a block costs one comparison per value.
-    """
-    if keys.shape[1] < k:
-        return _merge_smallest(keys, idx, -values if largest else values, new_idx, k)
-    bound = keys[:, -1:]
-    beats = values > -bound if largest else values < bound
-    rows = np.flatnonzero(beats.any(axis=1))
-    if rows.size == 0:
-        return keys, idx
-    sub = -values[rows] if largest else values[rows]
-    keys, idx = keys.copy(), idx.copy()
-    keys[rows], idx[rows] = _merge_smallest(keys[rows], idx[rows], sub, new_idx, k)
-    return keys, idx
+    return U, sums["n"]
 
 
 def top_influences(
@@ -305,6 +234,15 @@ def top_influences(
     training points are streamed in batches, scored as :math:`W^\top G_B^\top` and merged into
     a running top ``k``. Memory is :math:`O((m + b)p + mk + p^2)`, never :math:`O(mn)`.
 
+    When the :math:`m\times n` matrix fits in memory, this and ``influence_loss`` followed
+    by ``np.argpartition`` cost about the same (the same products, and a selection that
+    touches only the rows a block improves); prefer ``influence_loss`` when you want more
+    than the extremes (all the values, a plot, a correlation), and this function when
+    :math:`8mn` bytes would not fit, the data are a memmap or a re-iterable of batches, or
+    you want the stated tie rule. With a dask array for ``X`` the work runs as tasks on the
+    active dask scheduler (a ``dask.distributed.Client`` where one exists): see
+    :func:`~influence_demo.distributed.dask_top_influences`.
+
     Ties (equal values) go to the smaller training index: the result is exactly
     ``np.argsort(-I, kind="stable")[:, :k]`` (harmful) and
     ``np.argsort(I, kind="stable")[:, :k]`` (helpful) of the values ``I`` this function
@@ -317,7 +255,8 @@ def top_influences(
         Any model with the package's public hooks (``grad``, ``hessian``, ``hvp``,
         ``objective_grad``, ``n_params_``).
     X, y : arrays, or a re-iterable of ``(X_batch, y_batch)`` pairs with ``y=None``
-        The training data the model was fitted on. Arrays may be :class:`numpy.memmap`.
+        The training data the model was fitted on. Arrays may be :class:`numpy.memmap`, or
+        dask arrays (then ``batch_size`` and ``progress`` are the chunks' and dask's affair).
     X_test, y_test : arrays, shape (m, p) and (m,)
     k : int, default 10
         Number of points per list; at most the number of training points.
@@ -370,6 +309,10 @@ def top_influences(
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be an integer >= 1; got {k!r}")
     k = int(k)
+    if is_dask_array(X) or is_dask_array(y):
+        from .distributed import dask_top_influences  # imported only when dask is in use
+
+        return dask_top_influences(model, X, y, X_test, y_test, k, method, damping, **options)
     batches = _Batches(X, y, batch_size)
     if y is not None and k > len(X):
         raise ValueError(f"k = {k} exceeds the number of training points, {len(X)}")
@@ -379,23 +322,13 @@ def top_influences(
     if k > n:
         raise ValueError(f"k = {k} exceeds the number of training points, {n}")
     W = -S.T  # (m, p): negate the small factor, as influence_loss does
-    hk = np.empty((m, 0))
-    hi = np.empty((m, 0), dtype=np.intp)
-    lk = np.empty((m, 0))
-    li = np.empty((m, 0), dtype=np.intp)
+    tops = None
     start = 0
     for Xb, yb in progress_bar(batches, total=batches.total, desc="scores", show=progress):
-        Gb = model.grad(Xb, yb)
-        # Score blocks of at most (m + b) p values, the size of the inputs already held.
-        chunk = math.ceil(p * (m + Gb.shape[0]) / m)
-        for a in range(0, Gb.shape[0], chunk):
-            Gc = Gb[a : a + chunk]
-            values = W @ Gc.T  # (m, c)
-            idx = np.arange(start + a, start + a + Gc.shape[0])
-            hk, hi = _update(hk, hi, values, idx, k, largest=True)
-            lk, li = _update(lk, li, values, idx, k, largest=False)
-        start += Gb.shape[0]
-    return TopInfluences(harmful=hi, harmful_values=-hk, helpful=li, helpful_values=lk, n_train=n)
+        tops = scan_scores(model, W, Xb, yb, start, k, tops)
+        start += Xb.shape[0]
+    hv, hi, lv, li = tops
+    return TopInfluences(harmful=hi, harmful_values=hv, helpful=li, helpful_values=lv, n_train=n)
 
 
 def self_influence_batched(
@@ -418,6 +351,7 @@ def self_influence_batched(
     Returns
     -------
     ndarray, shape (n,)
+        A dask array, computed on the workers when it is used, if ``X`` is one.
 
     Examples
     --------
@@ -430,6 +364,10 @@ def self_influence_batched(
     True
     """
     check_fitted(model)
+    if is_dask_array(X) or is_dask_array(y):
+        from .distributed import dask_self_influence  # imported only when dask is in use
+
+        return dask_self_influence(model, X, y, method, damping, **options)
     batches = _Batches(X, y, batch_size)
     Hinv, _ = _streamed_solve(
         model, batches, np.eye(model.n_params_), method, damping, progress, options

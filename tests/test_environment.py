@@ -39,7 +39,9 @@ def pyproject():
     reqs = list(data.get("dependencies", []))
     for extra in data.get("optional-dependencies", {}).values():
         reqs += extra
-    return data, collect(reqs, "pyproject.toml")
+    # An extra may repeat another's requirement (dask is in `dask`, `test` and `book`), but
+    # with one specifier: dict.fromkeys drops exact repeats, collect catches conflicting ones.
+    return data, collect(list(dict.fromkeys(reqs)), "pyproject.toml")
 
 
 def environment():

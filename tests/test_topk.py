@@ -228,3 +228,42 @@ def test_a_perfect_fit_streams_without_an_optimality_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         top_influences(model, X, 2 * x + 1, X[:2], 2 * x[:2] + 1, k=2, batch_size=4)
+
+
+class _Scores:
+    """A stand-in whose gradients are the given rows, so that with W = I the scores are X^T."""
+
+    def grad(self, X, y):
+        return X
+
+
+@FAST
+@given(
+    m=st.integers(1, 4),
+    n=st.integers(1, 300),
+    k=st.integers(1, 12),
+    levels=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+    data=st.data(),
+)
+def test_block_selection_and_merges_follow_the_stable_sort(m, n, k, levels, seed, data):
+    """Heavily tied scores, split at random: the streamed update and the tree merge of
+    per-block lists both give exactly the stable argsort, ties to the smaller index."""
+    from influence_demo._blocks import merge_tops, scan_scores, top_of_scores
+
+    k = min(k, n)
+    rng = np.random.default_rng(seed)
+    V = rng.integers(-levels, levels + 1, size=(m, n)).astype(float)
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(n - 1, 1)), max_size=8)))
+    bounds = [0, *[c for c in cuts if c < n], n]
+    harmful = np.argsort(-V, axis=1, kind="stable")[:, :k]
+    helpful = np.argsort(V, axis=1, kind="stable")[:, :k]
+    tops = None  # streamed: one block after another, as top_influences reads batches
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        tops = scan_scores(_Scores(), np.eye(m), V[:, a:b].T, None, a, k, tops)
+    parts = [top_of_scores(V[:, a:b], a, k) for a, b in zip(bounds[:-1], bounds[1:])]
+    for hv, hi, lv, li in (tops, merge_tops(parts, k)):
+        np.testing.assert_array_equal(hi, harmful)
+        np.testing.assert_array_equal(li, helpful)
+        np.testing.assert_array_equal(hv, np.take_along_axis(V, harmful, 1))
+        np.testing.assert_array_equal(lv, np.take_along_axis(V, helpful, 1))
