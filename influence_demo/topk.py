@@ -46,7 +46,14 @@ from ._blocks import (
     scan_scores,
     solve_sums,
 )
-from ._validation import as_matrix, as_vector, check_fitted, check_nonnegative, is_dask_array
+from ._validation import (
+    as_matrix,
+    as_vector,
+    check_data,
+    check_fitted,
+    check_nonnegative,
+    is_dask_array,
+)
 from .progress import progress_bar
 from .solvers import cg
 
@@ -316,6 +323,7 @@ def top_influences(
     batches = _Batches(X, y, batch_size)
     if y is not None and k > len(X):
         raise ValueError(f"k = {k} exceeds the number of training points, {len(X)}")
+    X_test, y_test = check_data(model, X_test, y_test, names=("X_test", "y_test"))
     G_test = model.grad(X_test, y_test)
     m, p = G_test.shape
     S, n = _streamed_solve(model, batches, G_test.T, method, damping, progress, options)
