@@ -52,6 +52,7 @@ from .experiments import (
     self_influence_vs_retraining,
     separating_theta,
 )
+from .gap import Comparison, compare, linearized_pbrf
 from .influence import influence_loss, influence_params, self_influence
 from .loo import (
     generalized_leverage,
@@ -87,6 +88,9 @@ __all__ = [
     "MLPClassifier",
     "curvature_spectrum",
     "pbrf",
+    "linearized_pbrf",
+    "compare",
+    "Comparison",
     "retrain",
     "Response",
     "add_intercept",
