@@ -169,20 +169,19 @@ def rel(a, b):
     return np.linalg.norm(a - b) / np.linalg.norm(b)
 
 
-checks = {
-    "gradient . v against differences of R": abs(grad @ v - fd_grad)
-    / abs(fd_grad),
-    "R-operator H v against differences of the gradient": rel(Hv, fd_hv),
-    "R-operator H v against the explicit H": rel(Hv, H @ v),
-    "G v against the explicit G": rel(Gv, G @ v),
+checks = {  # name: (relative error, tolerance)
+    "g . v against differences of R": (
+        abs(grad @ v - fd_grad) / abs(fd_grad), 1e-6),
+    "H v (R-operator) against differences of g": (rel(Hv, fd_hv), 1e-6),
+    "H v (R-operator) against the explicit H": (rel(Hv, H @ v), 1e-12),
+    "G v against the explicit G": (rel(Gv, G @ v), 1e-12),
 }
-tolerances = {name: 1e-6 if "differences" in name else 1e-12 for name in checks}
-for name in checks:
-    print(f"{name}: relative error below {tolerances[name]:.0e}")
+for name, (_, tol) in checks.items():
+    print(f"{name}: relative error below {tol:.0e}")
 print(f"H and G differ: |Hv - Gv| / |Gv| = {rel(Hv, Gv):.1f}")
 
 # %% tags=["remove-input"]
-assert all(checks[name] < tolerances[name] for name in checks), checks
+assert all(err < tol for err, tol in checks.values()), checks
 
 # %% [markdown]
 # ## The spectrum, and what damping does
@@ -254,7 +253,7 @@ try:
     inverse_hvp(early, X, y, g_test)
 except NotPositiveDefiniteError as err:
     for sentence in str(err).replace(". ", ".\n").splitlines():
-        print(textwrap.fill(sentence, 78))
+        print(textwrap.fill(sentence, 70))
 u = inverse_hvp(early, X, y, g_test, curvature="ggn")
 
 # %% tags=["remove-input"]
@@ -312,9 +311,11 @@ assert curvature_spectrum(early, X, y)[0] < 0 and np.all(np.isfinite(u))
 # losses cancel, and what is left is, up to a constant, $-\phi(\theta)$ with
 #
 # $$
-# \phi(\theta) = \sum_i r_i^\top f(x_i, \theta) + \lambda\hat\theta^\top\theta,
-# \qquad \nabla\phi(\hat\theta) = \nabla R(\hat\theta),
-# \qquad \nabla^2\phi(\hat\theta) = H - G,
+# \begin{aligned}
+# \phi(\theta) &= \sum_i r_i^\top f(x_i, \theta) + \lambda\hat\theta^\top\theta, \\
+# \nabla\phi(\hat\theta) &= \nabla R(\hat\theta), \qquad
+# \nabla^2\phi(\hat\theta) = H - G,
+# \end{aligned}
 # $$ (eq-nn-phi)
 #
 # where $r_i = p_i - e_{y_i}$ is taken at $\hat\theta$. Three things follow. The PBRF's
@@ -495,7 +496,8 @@ plt.close(fig)
 
 # %%
 eps_grid = [1e-3, 0.1, 1.0]
-derivative = {"linearised PBRF": pred["ggn"][scored], "PBRF": pred["ggn"][scored],
+derivative = {"linearised PBRF": pred["ggn"][scored],
+              "PBRF": pred["ggn"][scored],
               "warm-started": pred["hessian"][scored]}
 response = {name: {1.0: None} for name in derivative}
 response["linearised PBRF"][1.0] = linearized_pbrf(*args).loss_change[0]
@@ -509,7 +511,8 @@ for eps in eps_grid[:-1]:
         *args, epsilon=-eps).loss_change[0] / eps
 ratio = {name: [compare(derivative[name], response[name][eps]).size_ratio
                 for eps in eps_grid] for name in derivative}
-print(f"{'size ratio at epsilon':<22}" + "".join(f"{e:>9g}" for e in eps_grid))
+print(f"{'size ratio at epsilon':<22}"
+      + "".join(f"{e:>9g}" for e in eps_grid))
 for name, values in ratio.items():
     print(f"{name:<22}" + "".join(f"{v:9.3f}" for v in values))
 
@@ -660,7 +663,8 @@ small = 1e-3
 solver = {"CG": predicted("ggn", method="cg", rtol=1e-8),
           "LiSSA": predicted("ggn", method="lissa", batch_size=20, rng=0,
                              warn=False)}
-pbrf10_small = pbrf(*args, damping=10.0, epsilon=-small).loss_change[0] / small
+pbrf10_small = pbrf(*args, damping=10.0,
+                    epsilon=-small).loss_change[0] / small
 lin, pb, wr = (response[name] for name in derivative)
 terms = {  # term: (reference, response) at removal, and at epsilon = 1e-3
     "solver: CG": ((pred["ggn"][scored], solver["CG"][scored]), None),
@@ -674,7 +678,7 @@ terms = {  # term: (reference, response) at removal, and at epsilon = 1e-3
     "warm start": ((wr[1.0], actual["same init"]), None),
     "new seed": ((actual["same init"], actual["new seed"]), None),
 }
-gap = {term: [compare(*pair) if pair is not None else None for pair in pairs]
+gap = {term: [None if pair is None else compare(*pair) for pair in pairs]
        for term, pairs in terms.items()}
 
 # %% tags=["remove-input"]
@@ -794,21 +798,24 @@ assert gap["Bregman term"][1].pearson < 0.99 and gap["proximity"][1].size_ratio 
 
 # %%
 u_t = inverse_hvp(early, X, y, early.grad(x_t, y_t)[0], curvature="ggn")
-pred_early = early.grad(X, y) @ u_t  # the predicted removal effects at theta_s
+pred_early = early.grad(X, y) @ u_t  # predicted removal effects at theta_s
 scored_early = np.argsort(-np.abs(pred_early))[:20]
 pbrf_early = pbrf(early, X, y, x_t, y_t, scored_early)
-unmoved = pbrf(early, X, y, x_t, y_t, scored_early[:1], epsilon=0.0).params[0]
+unmoved = pbrf(early, X, y, x_t, y_t, scored_early[:1],
+               epsilon=0.0).params[0]
 resumed = retrain(early, X, y, x_t, y_t, scored_early[:1],
                   epsilon=0.0).loss_change[0, 0]
 c_early = compare(pred_early[scored_early], pbrf_early.loss_change[0])
 c_done = compare(pred["ggn"][scored], actual["PBRF, delta = 0"])
-print(f"|grad R(theta_s)| = {np.linalg.norm(early.objective_grad(X, y)):.1f}")
+grad_s = np.linalg.norm(early.objective_grad(X, y))
+print(f"|grad R(theta_s)| = {grad_s:.1f}")
 for name, c in (("converged", c_done), ("stopped early", c_early)):
     print(f"{name:<14} GGN influence vs PBRF: Pearson {c.pearson:.2f}, "
           f"size ratio {c.size_ratio:.1f}")
 print(f"median |predicted removal effect| at theta_s: "
       f"{np.median(np.abs(pred_early[scored_early])):.3f}")
-print(f"training resumed, nothing removed: test loss changes by {resumed:.2f}")
+print(f"training resumed, nothing removed: test loss changes by "
+      f"{resumed:.2f}")
 
 # %% tags=["remove-input"]
 assert np.array_equal(unmoved, early.theta_)  # the PBRF at epsilon = 0 stays at theta_s
@@ -849,12 +856,13 @@ pbrf_soft = pbrf(*args_soft).loss_change[0]
 c_soft = compare(pred_soft[scored_soft], loo_soft)
 print(f"softmax regression, leave-one-out: Pearson {c_soft.pearson:.3f},")
 print(f"Spearman {c_soft.spearman:.3f}, size ratio {c_soft.size_ratio:.2f}")
+gap_soft = np.max(np.abs(pbrf_soft - loo_soft))
 print(f"largest |PBRF - leave-one-out|: "
-      f"{'below 1e-10' if np.max(np.abs(pbrf_soft - loo_soft)) < 1e-10 else 'larger'}")
+      f"{'below 1e-10' if gap_soft < 1e-10 else 'above 1e-10'}")
 
 # %% tags=["remove-input"]
 assert c_soft.pearson > 0.99
-assert np.max(np.abs(pbrf_soft - loo_soft)) < 1e-10
+assert gap_soft < 1e-10
 glue("nn-r-soft", round(c_soft.pearson, 3), display=False)
 glue("nn-k-soft", round(c_soft.size_ratio, 2), display=False)
 
@@ -999,13 +1007,15 @@ warm_small = retrain(*args_r, epsilon=-1e-3).loss_change[0] / 1e-3
 r_warm_r = pearson(est_r, warm_r)
 r_warm_h = pearson(pred["hessian"][random_pts], warm_r)
 r_warm_small = pearson(pred["hessian"][random_pts], warm_small)
-print(f"random points: Pearson with the PBRF {r_pbrf_r:.2f}, "
-      f"with warm-started retraining {r_warm_r:.2f}")
-print(f"Hessian influence with warm-started retraining: {r_warm_h:.2f}, "
-      f"at epsilon = 1e-3: {r_warm_small:.3f}")
+print(f"random points, GGN influence: Pearson with the PBRF "
+      f"{r_pbrf_r:.2f},")
+print(f"with warm-started retraining {r_warm_r:.2f}")
+print(f"Hessian influence with warm-started retraining: {r_warm_h:.2f},")
+print(f"at epsilon = 1e-3: {r_warm_small:.3f}")
 print(f"median |predicted effect|: random "
       f"{np.median(np.abs(est_r)):.3f}, scored {typical:.3f}")
-assert r_pbrf_r > 0.9 and max(r_warm_r, r_warm_h) < 0.8 and r_warm_small > 0.999
+assert r_pbrf_r > 0.9 and max(r_warm_r, r_warm_h) < 0.8
+assert r_warm_small > 0.999
 
 # %% [markdown]
 # ```{solution-end}
@@ -1029,8 +1039,8 @@ assert r_pbrf_r > 0.9 and max(r_warm_r, r_warm_h) < 0.8 and r_warm_small > 0.999
 # %%
 small = MLPClassifier(n_hidden=8, l2=0.1, seed=0).fit(X, y)
 eig_small = curvature_spectrum(small, X, y)
-print(f"lambda = 0.1: smallest eigenvalue of H {eig_small[0]:.4f}, "
-      f"condition number about {eig_small[-1] / eig_small[0]:.0e}")
+print(f"lambda = 0.1: smallest eigenvalue of H {eig_small[0]:.4f},")
+print(f"condition number about {eig_small[-1] / eig_small[0]:.0e}")
 assert 0 < eig_small[0] < eig_H[0]
 
 # %% [markdown]
