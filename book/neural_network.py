@@ -518,8 +518,8 @@ for name, values in ratio.items():
 
 # %% tags=["remove-input"]
 # at epsilon = 1e-3 every response is its derivative; at removal each is 2-3 times it
-assert all(abs(values[0] - 1) < 0.01 for values in ratio.values())
-assert all(values[-1] > 1.5 for values in ratio.values())
+assert all(abs(values[0] - 1) < 1e-3 for values in ratio.values())
+assert all(1.8 < values[-1] < 2.5 for values in ratio.values())
 assert all(compare(derivative[name], response[name][1e-3]).pearson > 0.9999
            for name in derivative)
 glue("nn-eps-lin", round(ratio["linearised PBRF"][-1], 1), display=False)
@@ -549,9 +549,9 @@ plt.close(fig)
 # At $\epsilon = 10^{-3}$ every ratio is 1 to within $10^{-3}$: each influence is the exact
 # derivative of its ground truth. At full removal every ratio is about 2, and the
 # linearised PBRF, a convex model, has it too ({glue:text}`nn-eps-lin`). The
-# underestimate is the finite step, for every ground truth, not a property of the network
-# or of retraining: convex softmax regression has a size ratio of
-# {glue:text}`nn-k-soft` ({ref}`nn-convex`).
+# underestimate is the finite step, for each of these ground truths, not a property of the
+# network or of retraining: convex softmax regression, whose PBRF is leave-one-out
+# retraining, has a size ratio of {glue:text}`nn-k-soft` ({ref}`nn-convex`).
 #
 # ## The noise floor of retraining
 #
@@ -821,7 +821,9 @@ print(f"training resumed, nothing removed: test loss changes by "
 assert np.array_equal(unmoved, early.theta_)  # the PBRF at epsilon = 0 stays at theta_s
 assert np.linalg.norm(early.objective_grad(X, y)) > 1
 assert c_early.pearson > 0.95 and abs(c_early.size_ratio - c_done.size_ratio) < 0.3
-assert abs(resumed) > 10 * np.median(np.abs(pred_early[scored_early]))
+times = abs(resumed) / np.median(np.abs(pred_early[scored_early]))
+assert times > 10
+glue("nn-early-times", int(times), display=False)
 glue("nn-early-r", round(c_early.pearson, 2), display=False)
 glue("nn-early-k", round(c_early.size_ratio, 1), display=False)
 glue("nn-early-resumed", round(float(abs(resumed)), 2), display=False)
@@ -832,7 +834,8 @@ glue("nn-early-resumed", round(float(abs(resumed)), 2), display=False)
 # {glue:text}`nn-early-r`, size ratio {glue:text}`nn-early-k`, the same finite step), and
 # the PBRF at $\epsilon = 0$ returns $\theta_s$ itself, exactly. Retraining is the
 # ill-posed comparison here: resuming the training with *nothing* removed changes the test
-# loss by {glue:text}`nn-early-resumed`, tens of times any predicted removal effect. The
+# loss by {glue:text}`nn-early-resumed`, {glue:text}`nn-early-times` times the median
+# predicted removal effect. The
 # influence of a network that has not converged answers a well-defined question, the PBRF
 # at $\theta_s$; it is leave-one-out retraining that has no answer to compare with.
 #
@@ -890,10 +893,11 @@ glue("nn-k-soft", round(c_soft.size_ratio, 2), display=False)
 #   initialisation ({glue:text}`nn-r-same`) or from new seeds ({glue:text}`nn-r-seed`):
 #   refitting the same data from a new seed moves the test loss by more than a typical
 #   removal.
-# - The influence underestimates the size of every ground truth by a factor of about 2,
-#   and the reason is the same for all of them: removal is a finite step. At
+# - The influence underestimates the size of every ground truth that is smooth in
+#   $\epsilon$ (the PBRF, its linearisation, warm-started retraining) by a factor of about
+#   2, and the reason is the same for all of them: removal is a finite step. At
 #   $\epsilon = 10^{-3}$ every ratio is 1; the linearised network, a convex model, shows
-#   the same factor, and so does softmax regression ({glue:text}`nn-k-soft`).
+#   the same factor, and softmax regression a smaller one ({glue:text}`nn-k-soft`).
 # - Measured term by term, the finite step sets the size and the cold start sets the
 #   ranking; the network's curvature and an exact solver add almost nothing; the Bregman
 #   and proximity terms change which derivative is estimated.
