@@ -58,6 +58,7 @@ from .experiments import (
     self_influence_vs_retraining,
     separating_theta,
 )
+from .gap import Comparison, compare, linearized_pbrf
 from .influence import influence_loss, influence_params, self_influence
 from .kfac import kfac_influence
 from .lds import (
@@ -104,6 +105,9 @@ __all__ = [
     "MLPClassifier",
     "curvature_spectrum",
     "pbrf",
+    "linearized_pbrf",
+    "compare",
+    "Comparison",
     "retrain",
     "Response",
     "add_intercept",

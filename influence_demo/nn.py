@@ -552,6 +552,50 @@ class _SoftmaxModel(Model):
         ValueError
             If ``X`` or ``theta`` does not have the fitted shape.
         """
+        X, theta = self._inputs(X, theta)
+        return self._forward(theta, X, self._K)["Z"]
+
+    def jacobian(self, X, theta=None):
+        r"""Jacobians :math:`J_i = \partial f(x_i, \theta)/\partial\theta` of the logits.
+
+        Column :math:`j` of :math:`J_i` is the R-operator's forward pass along the unit
+        vector :math:`e_j`, so the result takes :math:`O(nKp)` memory: it is meant for
+        small networks, such as the linearised network of
+        :func:`~influence_demo.gap.linearized_pbrf`.
+
+        Parameters
+        ----------
+        X : array, shape (n, d)
+            Inputs, one per row, with the number of features the model was fitted with.
+        theta : array, shape (p,), optional
+            Where the network is differentiated; the fitted ``theta_`` by default.
+
+        Returns
+        -------
+        ndarray, shape (n, K, p)
+            ``J[i] @ v`` is the directional derivative of the logits of :math:`x_i` along
+            ``v``.
+
+        Raises
+        ------
+        ValueError
+            If ``X`` or ``theta`` does not have the fitted shape.
+
+        Examples
+        --------
+        >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]); y = np.array([0, 1, 2])
+        >>> model = MLPClassifier(n_hidden=2, seed=0).fit(X, y)
+        >>> v = np.random.default_rng(0).normal(size=model.n_params_)
+        >>> step = (model.logits(X, model.theta_ + 1e-6 * v)
+        ...         - model.logits(X, model.theta_ - 1e-6 * v)) / 2e-6
+        >>> bool(np.allclose(model.jacobian(X) @ v, step, atol=1e-8))
+        True
+        """
+        X, theta = self._inputs(X, theta)
+        cache = self._forward(theta, X, self._K)
+        return self._rop_forward(cache, np.eye(theta.size))[0]
+
+    def _inputs(self, X, theta):
         check_fitted(self)
         X = as_matrix(X)
         if X.shape[1] != self.n_features_in_:
@@ -561,7 +605,8 @@ class _SoftmaxModel(Model):
         theta = self.theta_ if theta is None else np.asarray(theta, dtype=float)
         if theta.shape != (self.n_params_,):
             raise ValueError(f"theta must have shape ({self.n_params_},); got {theta.shape}")
-        return self._forward(theta, X, self._K)["Z"]
+        check_finite(theta, "theta")
+        return X, theta
 
     def predict_proba(self, X):
         """Class probabilities :math:`\\operatorname{softmax}(f(x_i, \\hat\\theta))`, shape (n, K).

@@ -36,6 +36,17 @@ is the Gauss–Newton matrix). The implicit function theorem gives
 
 the damped GGN influence ``influence_params(..., curvature="ggn", damping=delta)``.
 
+:math:`\hat\theta` need not be a minimum of the training objective. The PBRF objective
+differs from retraining's, :math:`R(\theta) + \epsilon L(z_m, \theta)`, by
+:math:`-\phi(\theta)` plus a constant, with
+:math:`\phi(\theta) = \sum_i r_i^\top f_i(\theta) + \lambda\hat\theta^\top\theta`
+(:math:`r_i` the residuals at :math:`\hat\theta`), whose gradient at :math:`\hat\theta` is
+:math:`\nabla R(\hat\theta)` and whose Hessian there is :math:`H - G`. So at
+:math:`\epsilon = 0` the minimiser is :math:`\hat\theta` whatever
+:math:`\nabla R(\hat\theta)`, as for an early-stopped network; and for logits linear in
+:math:`\theta` at a minimum, :math:`\phi` is constant and the PBRF with no damping *is*
+retraining.
+
 References
 ----------
 Bae, Ng, Lo, Ghassemi & Grosse (2022), *If influence functions are the answer, then what

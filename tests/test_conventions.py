@@ -139,3 +139,96 @@ def test_conversion_errors_are_clear():
     with pytest.raises(ValueError, match=r"regularization must be a finite number >= 0; got -1"):
         book_damping(-1, "captum-naive")
     assert to_book(2.0, CONVENTIONS["influence_demo"]).removal_effect == -2.0
+
+
+def test_to_book_reports_the_books_damping_for_the_librarys(problem):
+    # pyDVL with its own damping r: the converted value is influence_loss at delta = n r,
+    # and to_book says which delta that is.
+    model, X, y, X_test, y_test, G, G_test, H_sum = problem
+    n = len(y)
+    value = library_value("pydvl", G, G_test, H_sum, R)
+    converted = to_book(value, "pydvl", n=n, damping=R)
+    assert converted.damping == pytest.approx(n * R)
+    ours = influence_loss(model, X, y, X_test, y_test, damping=converted.damping)
+    np.testing.assert_allclose(converted.i_up_loss, ours, rtol=1e-9, atol=1e-14)
+    assert to_book(value, "pydvl", n=n).damping is None
+    assert to_book(1.0, "captum-naive", damping=R).damping == R
+
+
+def koh_liang_lissa(H_mean, v, damping, scale, depth):
+    """get_inverse_hvp_lissa of influence-release, full batch, transcribed into numpy."""
+    estimate = v.copy()
+    for _ in range(depth):
+        estimate = v + (1 - damping) * estimate - H_mean @ estimate / scale
+    return estimate / scale
+
+
+def test_book_damping_for_koh_liangs_lissa_path(problem):
+    # Their LiSSA recursion solves with H_mean + damping * scale * I, not H_mean + damping * I.
+    model, X, y, X_test, y_test, G, G_test, H_sum = problem
+    n = len(y)
+    H_mean = H_sum / n
+    scale = 2.0 * np.linalg.eigvalsh(H_mean)[-1]
+    damping = 0.01
+    inverse_hvp = koh_liang_lissa(H_mean, G_test[0], damping, scale, depth=3000)
+    value = G @ inverse_hvp / n  # predicted_loss_diffs
+    delta = book_damping(damping, "koh-liang-code", n=n, lissa_scale=scale)
+    assert delta == pytest.approx(n * damping * scale)
+    ours = influence_loss(model, X, y, X_test[:1], y_test[:1], damping=delta)[0]
+    converted = to_book(value, "koh-liang-code", n=n, damping=damping, lissa_scale=scale)
+    assert converted.damping == pytest.approx(delta)
+    np.testing.assert_allclose(converted.i_up_loss, ours, rtol=1e-8)
+    # the CG path's damping (n * damping) would be off by the factor scale
+    cg_delta = book_damping(damping, "koh-liang-code", n=n)
+    wrong = influence_loss(model, X, y, X_test[:1], y_test[:1], damping=cg_delta)[0]
+    assert np.max(np.abs(wrong - ours)) > 1e-3 * np.max(np.abs(ours))
+
+
+def test_captum_naive_holds_only_without_projection(problem):
+    model, X, y, X_test, y_test, G, G_test, H_sum = problem
+    p = H_sum.shape[0]
+    lam, V = np.linalg.eigh(H_sum + R * np.eye(p))
+    top = V[:, -2:] / np.sqrt(lam[-2:])  # projection_dim=2: the two largest eigenpairs
+    low_rank = (G_test @ top) @ (G @ top).T
+    full = library_value("captum-naive", G, G_test, H_sum, R)
+    assert np.max(np.abs(low_rank - full)) > 0.1 * np.max(np.abs(full))
+    with pytest.raises(ValueError, match=r"projection_dim=50 keeps only the 50 largest"):
+        to_book(low_rank, "captum-naive", projection_dim=50)
+    with pytest.raises(ValueError, match=r"projection_dim applies only to the 'captum-naive'"):
+        to_book(1.0, "pydvl", n=3, projection_dim=5)
+    converted = to_book(full, "captum-naive", projection_dim=None)
+    assert converted.holds_when.startswith("projection_dim=None")
+
+
+def test_kronfluence_margin_measurement_scales_the_loss_gradient():
+    # The repository's examples differentiate -margin = log sum_{c != y} e^{f_c} - f_y; its
+    # gradient is the cross-entropy's divided by 1 - p_y, so the sign (and the ranking of
+    # training points for one test point) survives, and a log-probability flips it.
+    from influence_demo.nn import SoftmaxRegression
+
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(30, 3)), rng.integers(0, 3, size=30)
+    model = SoftmaxRegression(l2=1.0).fit(X, y)
+    x, label = X[:1], y[:1]
+
+    def minus_margin(theta):
+        f = model.logits(x, theta)[0]
+        others = np.delete(f, label[0])
+        return np.log(np.sum(np.exp(others))) - f[label[0]]
+
+    h = 1e-6
+    eye = np.eye(model.n_params_)
+    fd = np.array([(minus_margin(model.theta_ + h * e) - minus_margin(model.theta_ - h * e))
+                   / (2 * h) for e in eye])
+    p_y = model.predict_proba(x)[0, label[0]]
+    np.testing.assert_allclose(fd, model.grad(x, label)[0] / (1 - p_y), rtol=1e-6, atol=1e-9)
+    assert "flips the sign" in CONVENTIONS["kronfluence"].holds_when
+
+
+def test_rows_state_their_conditions():
+    for name in ("captum-naive", "kronfluence", "dattri", "pydvl", "koh-liang-code"):
+        assert CONVENTIONS[name].holds_when, name
+    with pytest.raises(ValueError, match=r"lissa_scale applies only to the 'koh-liang-code'"):
+        book_damping(0.1, "pydvl", n=10, lissa_scale=10.0)
+    with pytest.raises(ValueError, match=r"lissa_scale must be a finite number > 0; got 0"):
+        book_damping(0.1, "koh-liang-code", n=10, lissa_scale=0)
