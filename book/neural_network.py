@@ -794,11 +794,12 @@ assert gap["Bregman term"][1].pearson < 0.99 and gap["proximity"][1].size_ratio 
 # $z_m$" from $\theta_s$ mostly finishes the training that was stopped. We take the
 # early-stopped network from above (30 L-BFGS iterations, indefinite Hessian), score the 20
 # points with the largest GGN influence on the same test image, and compare with the PBRF
-# at $\theta_s$.
+# at $\theta_s$. {func}`~influence_demo.influence.influence_loss` computes the GGN
+# influence there without its optimality warning, which it keeps for the Hessian.
 
 # %%
-u_t = inverse_hvp(early, X, y, early.grad(x_t, y_t)[0], curvature="ggn")
-pred_early = early.grad(X, y) @ u_t  # predicted removal effects at theta_s
+# predicted removal effects at theta_s (no optimality warning for the GGN influence)
+pred_early = -influence_loss(early, X, y, x_t, y_t, curvature="ggn")[0]
 scored_early = np.argsort(-np.abs(pred_early))[:20]
 pbrf_early = pbrf(early, X, y, x_t, y_t, scored_early)
 unmoved = pbrf(early, X, y, x_t, y_t, scored_early[:1],

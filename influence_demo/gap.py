@@ -90,9 +90,9 @@ def _newton(objective, delta, tol, hessian=None):
         float(np.linalg.norm(np.einsum("ncp,nc->p", np.abs(objective.J), np.abs(R))))
         + objective.mu * float(np.linalg.norm(delta))
     )
-    factor, fresh, failures = None, False, 0
+    factor, fresh = None, False
     for _ in range(200):
-        if gnorm <= max(floor, tol * 1e-3) or failures == 3:
+        if gnorm <= max(floor, tol * 1e-3):
             break
         if factor is None:
             H = objective.hessian(P) if hessian is None else hessian
@@ -102,11 +102,13 @@ def _newton(objective, delta, tol, hessian=None):
         c_norm = float(np.linalg.norm(c_g))
         rounding = 64 * np.finfo(float).eps * max(abs(value), 1.0)
         if not (c_value < value - rounding or (c_value <= value + rounding and c_norm < gnorm)):
-            failures += 1 if fresh else 0
+            if fresh:
+                break  # a factor fresh at this point fails: the rounding floor is reached
             factor = None  # a stale factor: rebuild it at the current point
             continue
-        if c_norm > 0.7 * gnorm:
-            factor = None  # a factor that no longer shrinks the gradient fast
+        step = float(np.linalg.norm(cand - delta))
+        if c_norm > 0.7 * gnorm and step > 1e-8 * (1.0 + float(np.linalg.norm(delta))):
+            factor = None  # a factor that no longer shrinks the gradient fast (and moved)
         fresh = False
         delta, value, g, P, gnorm = cand, c_value, c_g, c_P, c_norm
     return delta, gnorm, floor

@@ -39,11 +39,19 @@ def _solve(model, X, y, V, method, damping, options):
     return inverse_hvp(model, X, y, V, method=method, damping=damping, **options)
 
 
-def _train_gradients(model, X, y):
-    """Per-example training gradients, after checking that ``theta_`` is an optimum."""
+def _train_gradients(model, X, y, options):
+    r"""Per-example training gradients, after checking that ``theta_`` is an optimum.
+
+    The check is skipped for ``curvature="ggn"``: the damped Gauss–Newton influence is the
+    derivative of the proximal Bregman response function (Bae et al. 2022;
+    :func:`~influence_demo.pbrf.pbrf`), whose objective is minimised at ``theta_`` whatever
+    :math:`\nabla R(\theta_s)` is, so it is well defined where training stopped. The
+    Hessian influence is a derivative of retraining, defined only at a minimiser.
+    """
     check_fitted(model)
     G = model.grad(X, y)
-    model.check_optimality(X, y, G=G, stacklevel=4)  # the warning names the user's call
+    if options.get("curvature", "hessian") != "ggn":
+        model.check_optimality(X, y, G=G, stacklevel=4)  # the warning names the user's call
     return G
 
 
@@ -86,7 +94,10 @@ def influence_params(model, X, y, method="direct", damping=0.0, **options):
     Warns
     -----
     NotAtOptimumWarning
-        If ``theta_`` is not a minimiser of the objective on ``X, y``.
+        If ``theta_`` is not a minimiser of the objective on ``X, y``, unless
+        ``curvature="ggn"``: the damped GGN influence is the derivative of the PBRF
+        (:func:`~influence_demo.pbrf.pbrf`), which is minimised at ``theta_`` whatever its
+        gradient, so it is well defined at an early-stopped network (Bae et al. 2022).
 
     Examples
     --------
@@ -101,7 +112,7 @@ def influence_params(model, X, y, method="direct", damping=0.0, **options):
     >>> np.allclose(pred, loo_params(model, X, y))
     True
     """
-    G = _train_gradients(model, X, y)
+    G = _train_gradients(model, X, y, options)
     return -_solve(model, X, y, G.T, method, damping, options).T
 
 
@@ -121,7 +132,8 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
     Parameters
     ----------
     model : Model
-        A fitted model (``theta_`` must be an optimum on ``X, y``; it warns if not).
+        A fitted model (``theta_`` must be an optimum on ``X, y`` for the Hessian
+        influence; it warns if not).
     X, y : arrays, shape (n, p) and (n,)
         The training data the model was fitted on; one column of the result per point.
     X_test, y_test : arrays, shape (m, p) and (m,)
@@ -148,6 +160,12 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
         If the (damped) Hessian is singular or indefinite, as the solver finds
         (:func:`~influence_demo.solvers.inverse_hvp`).
 
+    Warns
+    -----
+    NotAtOptimumWarning
+        If ``theta_`` is not a minimiser on ``X, y``, for the Hessian influence only, as
+        for :func:`influence_params`.
+
     Examples
     --------
     >>> from influence_demo import LogisticRegression, add_intercept, tiny_logistic_data
@@ -161,7 +179,7 @@ def influence_loss(model, X, y, X_test, y_test, method="direct", damping=0.0, **
         from .distributed import dask_influence_loss  # only when dask is in use
 
         return dask_influence_loss(model, X, y, X_test, y_test, method, damping, **options)
-    G = _train_gradients(model, X, y)
+    G = _train_gradients(model, X, y, options)
     X_test, y_test = check_data(model, X_test, y_test, names=("X_test", "y_test"))
     G_test = model.grad(X_test, y_test)
     if G_test.shape[0] <= G.shape[0]:
@@ -221,6 +239,6 @@ def self_influence(model, X, y, method="direct", damping=0.0, **options):
         from .distributed import dask_self_influence  # only when dask is in use
 
         return dask_self_influence(model, X, y, method, damping, **options)
-    G = _train_gradients(model, X, y)
+    G = _train_gradients(model, X, y, options)
     S = _solve(model, X, y, G.T, method, damping, options)
     return -np.einsum("ip,pi->i", G, S)

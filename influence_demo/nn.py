@@ -393,11 +393,12 @@ class _SoftmaxModel(Model):
                 + mu * np.linalg.norm(diff)
             )
         )
-        L, failures, slow = None, 0, 0
+        L, slow = None, 0
         for _ in range(min(100, int(self.max_iter))):
-            # Stop at the rounding floor of the gradient, or when three steps in a row
-            # neither lower the objective beyond its rounding error nor halve the gradient.
-            if gnorm <= floor or failures == 3 or slow == 3:
+            # Stop at the rounding floor of the gradient, when a step with a factor fresh at
+            # this point makes no progress, or when three steps in a row neither lower the
+            # objective beyond its rounding error nor halve the gradient.
+            if gnorm <= floor or slow == 3:
                 break
             if L is None:
                 # The exact Hessian, factored once and reused while the steps keep shrinking
@@ -424,12 +425,19 @@ class _SoftmaxModel(Model):
                     break
                 t *= 0.5
             if not (c_value < value - rounding or (c_value <= value + rounding and c_norm < gnorm)):
-                # No progress: with a stale factor, rebuild it; with a fresh one, give up
-                # after a few tries (the rounding floor of the gradient is reached).
-                failures += 1 if fresh else 0
+                # No progress: with a stale factor, rebuild it at this point; with a fresh
+                # one the rounding floor of the gradient is reached (a rebuilt factor would be
+                # the same matrix and repeat the same failed step).
+                if fresh:
+                    break
                 L = None
                 continue
-            if c_norm > 0.1 * gnorm:
+            if c_norm > 0.1 * gnorm and t * np.linalg.norm(step) > 1e-8 * (
+                1.0 + np.linalg.norm(theta)
+            ):
+                # A factor that no longer shrinks the gradient fast is rebuilt, unless the
+                # step was so short that the Hessian is the same to ~1e-8 (at the rounding
+                # floor, where a rebuild would cost a factorisation for nothing).
                 L = None
             slow = slow + 1 if c_value >= value - rounding and c_norm > 0.5 * gnorm else 0
             fresh = False

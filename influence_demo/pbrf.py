@@ -65,8 +65,11 @@ from .retrain import Response, check_indices
 def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progress=None):
     r"""Solve the PBRF objective (module docstring) for each chosen training point.
 
-    Each solve starts at :math:`\hat\theta`, runs L-BFGS, then Newton's method with the exact
-    Hessian of the PBRF objective to the rounding floor of its gradient.
+    Each solve starts at :math:`\hat\theta` and runs Newton's method with the exact Hessian
+    of the PBRF objective to the rounding floor of its gradient, after L-BFGS when
+    :math:`\lvert\epsilon\rvert > 0.5` (a small :math:`\epsilon` keeps the solution within
+    Newton's quadratic reach of :math:`\hat\theta`; a removal does not, and L-BFGS gets
+    there more cheaply).
 
     Parameters
     ----------
@@ -137,7 +140,7 @@ def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progre
             mu=float(model.l2) + damping,
             center=model.theta_,
             theta0=model.theta_,
-            lbfgs=True,
+            lbfgs=abs(epsilon) > 0.5,
         )
 
     return Response.collect(model, X_test, y_test, idx, solve, "PBRF", progress)

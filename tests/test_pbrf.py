@@ -167,3 +167,21 @@ def test_errors(mlp):
         pbrf(model, X, y, X[:1], y[:1], [0], damping=-1)
     with pytest.raises(ValueError, match="epsilon must be finite; got nan"):
         pbrf(model, X, y, X[:1], y[:1], [0], epsilon=np.nan)
+
+
+def test_ggn_influence_does_not_warn_away_from_an_optimum_and_is_the_pbrf_derivative(mlp):
+    """At an early-stopped theta_s the Hessian influence warns; the GGN influence does not,
+    and it is the derivative of the PBRF at theta_s (Bae et al. 2022)."""
+    from influence_demo import NotAtOptimumWarning, influence_loss
+
+    model, X, y = mlp
+    early = model.with_theta(
+        model.theta_ + 0.3 * np.random.default_rng(0).normal(size=model.n_params_)
+    )
+    assert np.linalg.norm(early.objective_grad(X, y)) > 1e-2
+    with pytest.warns(NotAtOptimumWarning, match="defined only at a minimiser"):
+        influence_loss(early, X, y, X[:2], y[:2], damping=50.0)
+    est = influence_loss(early, X, y, X[:2], y[:2], curvature="ggn", damping=1.0)  # no warning
+    eps = 1e-6
+    slope = pbrf(early, X, y, X[:2], y[:2], [4, 7], damping=1.0, epsilon=eps).loss_change / eps
+    np.testing.assert_allclose(slope, est[:, [4, 7]], rtol=1e-4, atol=1e-8)
