@@ -432,12 +432,13 @@ class _SoftmaxModel(Model):
                     break
                 L = None
                 continue
-            if c_norm > 0.1 * gnorm and t * np.linalg.norm(step) > 1e-8 * (
+            if c_norm > 0.5 * gnorm and t * np.linalg.norm(step) > 1e-8 * (
                 1.0 + np.linalg.norm(theta)
             ):
-                # A factor that no longer shrinks the gradient fast is rebuilt, unless the
-                # step was so short that the Hessian is the same to ~1e-8 (at the rounding
-                # floor, where a rebuild would cost a factorisation for nothing).
+                # A factor that no longer halves the gradient is rebuilt (a rebuild costs
+                # as much as ~200 objective evaluations), unless the step was so short that
+                # the Hessian is the same to ~1e-8 (at the rounding floor, where a rebuild
+                # would cost a factorisation for nothing).
                 L = None
             slow = slow + 1 if c_value >= value - rounding and c_norm > 0.5 * gnorm else 0
             fresh = False
