@@ -267,8 +267,13 @@ class _SoftmaxModel(Model):
     def _pieces(self, X, T, w, theta, K, mu, center):
         cache = self._forward(theta, X, K)
         Z = cache["Z"]
-        P = softmax(Z)
-        value = float(w @ (_logsumexp(Z) - np.einsum("nc,nc->n", T, Z)))
+        # softmax and log-sum-exp from one exponential (the L-BFGS loop calls this often)
+        top = Z.max(axis=1, keepdims=True)
+        E = np.exp(Z - top)
+        total = E.sum(axis=1, keepdims=True)
+        P = E / total
+        lse = top[:, 0] + np.log(total[:, 0])
+        value = float(w @ (lse - np.einsum("nc,nc->n", T, Z)))
         diff = theta if center is None else theta - center
         value += 0.5 * mu * float(diff @ diff)
         D = w[:, None] * (P - T)
@@ -296,7 +301,16 @@ class _SoftmaxModel(Model):
         return self._rop_backward(cache, RD, D if exact else None, V, state)
 
     def minimize(
-        self, X, targets, weights=None, mu=None, center=None, theta0=None, tol=None, lbfgs=None
+        self,
+        X,
+        targets,
+        weights=None,
+        mu=None,
+        center=None,
+        theta0=None,
+        tol=None,
+        lbfgs=None,
+        hessian0=None,
     ):
         r"""Minimise the general objective :math:`Q(\theta)` of the module docstring.
 
@@ -324,6 +338,11 @@ class _SoftmaxModel(Model):
         lbfgs : bool, optional
             Run L-BFGS before Newton's method. By default only for a cold start
             (``theta0=None``): from a warm start Newton's method alone is faster.
+        hessian0 : array, shape (p, p), optional
+            The Hessian of :math:`Q` at ``theta0``, if the caller has it (for example one
+            shared Hessian plus the change of one example's weight, for many refits from
+            the same :math:`\hat\theta`); used for Newton's first step when L-BFGS does
+            not run, in place of building it.
 
         Returns
         -------
@@ -370,6 +389,10 @@ class _SoftmaxModel(Model):
         def fun(t):
             return self._value_grad(X, T, w, t, K, mu, center)
 
+        if hessian0 is not None:
+            hessian0 = np.array(hessian0, dtype=float)
+            if hessian0.shape != (p, p):
+                raise ValueError(f"hessian0 must have shape ({p}, {p}); got {hessian0.shape}")
         if (theta0 is None) if lbfgs is None else lbfgs:
             res = _scipy_minimize(
                 fun,
@@ -378,10 +401,10 @@ class _SoftmaxModel(Model):
                 method="L-BFGS-B",
                 options={"maxiter": int(self.max_iter), "gtol": 1e-7, "ftol": 1e-15, "maxcor": 20},
             )
-            theta = res.x
-        return self._newton(X, T, w, theta, K, mu, center, tol)
+            theta, hessian0 = res.x, None  # the Hessian at theta0 no longer applies
+        return self._newton(X, T, w, theta, K, mu, center, tol, hessian0)
 
-    def _newton(self, X, T, w, theta, K, mu, center, tol):
+    def _newton(self, X, T, w, theta, K, mu, center, tol, hessian0=None):
         cache, P, D, value, diff = self._pieces(X, T, w, theta, K, mu, center)
         g = self._backward(cache, D) + mu * diff
         gnorm = float(np.linalg.norm(g))
@@ -403,7 +426,10 @@ class _SoftmaxModel(Model):
             if L is None:
                 # The exact Hessian, factored once and reused while the steps keep shrinking
                 # the gradient fast (a chord method); rebuilt when they do not.
-                H = self._hessian_matrix(cache, P, w, D, mu, exact=True)
+                if hessian0 is None:
+                    H = self._hessian_matrix(cache, P, w, D, mu, exact=True)
+                else:
+                    H, hessian0 = hessian0, None
                 try:
                     L = cho_factor(H)
                 except np.linalg.LinAlgError:
@@ -1068,10 +1094,19 @@ class MLPClassifier(_SoftmaxModel):
         B = W2[None, :, :] * (1.0 - U**2)[:, None, :]  # (n, K, h)
         BM = np.einsum("nch,ncd->nhd", B, M)  # B_i^T M_i, (n, h, K)
         N = np.einsum("nhd,ndj->nhj", BM, B)  # B_i^T M_i B_i, (n, h, h)
-        XX = (Xt[:, :, None] * Xt[:, None, :]).reshape(n, e * e)
+        # G11: block (a, b) is sum_i N_i[a, b] x_i x_i^T, symmetric, and equal to block
+        # (b, a); only the upper triangles of both are computed
+        ie0, ie1 = np.triu_indices(e)
+        ih0, ih1 = np.triu_indices(h)
+        C = N[:, ih0, ih1].T @ (Xt[:, ie0] * Xt[:, ie1])  # (h(h+1)/2, e(e+1)/2)
+        blocks = np.empty((C.shape[0], e, e))
+        blocks[:, ie0, ie1] = C
+        blocks[:, ie1, ie0] = C
+        G11 = np.empty((h, e, h, e))
+        G11[ih0, :, ih1, :] = blocks
+        G11[ih1, :, ih0, :] = blocks
         XU = (Xt[:, :, None] * Ut[:, None, :]).reshape(n, e * (h + 1))
         UU = (Ut[:, :, None] * Ut[:, None, :]).reshape(n, (h + 1) ** 2)
-        G11 = (N.reshape(n, h * h).T @ XX).reshape(h, h, e, e).transpose(0, 2, 1, 3)
         G12 = (BM.reshape(n, h * K).T @ XU).reshape(h, K, e, h + 1).transpose(0, 2, 1, 3)
         G22 = (M.reshape(n, K * K).T @ UU).reshape(K, K, h + 1, h + 1).transpose(0, 2, 1, 3)
         p1, p2 = h * e, K * (h + 1)

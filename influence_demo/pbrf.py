@@ -130,9 +130,19 @@ def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progre
     weights = np.ones(n + 1)
     weights[n] = epsilon
 
+    lbfgs = abs(epsilon) > 0.5
+    # Newton's first step from theta-hat: the divergences' Hessian there is the GGN (their
+    # residuals vanish), shared by every solve, plus epsilon times z_m's own loss Hessian
+    eye = np.eye(model.n_params_)
+    shared = None if lbfgs else model.ggn(X, y) + damping * eye
+
     def solve(k, m):
         X_aug = np.vstack([X, X[m : m + 1]])
         T_aug = np.vstack([P_hat, one_hot(y[m : m + 1].astype(int), K)])
+        start = None
+        if not lbfgs:
+            own = model.hessian(X[m : m + 1], y[m : m + 1]) - float(model.l2) * eye
+            start = shared + epsilon * own
         return model.minimize(
             X_aug,
             T_aug,
@@ -140,7 +150,8 @@ def pbrf(model, X, y, X_test, y_test, indices, damping=0.0, epsilon=-1.0, progre
             mu=float(model.l2) + damping,
             center=model.theta_,
             theta0=model.theta_,
-            lbfgs=abs(epsilon) > 0.5,
+            lbfgs=lbfgs,
+            hessian0=start,
         )
 
     return Response.collect(model, X_test, y_test, idx, solve, "PBRF", progress)

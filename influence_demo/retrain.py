@@ -221,15 +221,22 @@ def retrain(
                 f"seeds must have one entry per index ({idx.size}); got shape {seeds.shape}"
             )
     T = one_hot(y.astype(int), model.n_classes_)
+    # a warm start's first Newton step: the full-data Hessian at theta-hat, shared by every
+    # refit, plus epsilon times the chosen point's own loss Hessian
+    shared = model.hessian(X, y) if start == "warm" else None
+    eye_l2 = float(model.l2) * np.eye(model.n_params_)
 
     def solve(k, i):
         w = np.ones(X.shape[0])
         w[i] += epsilon
-        solver, theta0 = model, model.theta_
-        if start != "warm":
-            theta0 = None
+        if start == "warm":
+            own = model.hessian(X[i : i + 1], y[i : i + 1]) - eye_l2
+            return model.minimize(
+                X, T, weights=w, theta0=model.theta_, hessian0=shared + epsilon * own
+            )
+        solver = model
         if start == "new_seed":
             solver = type(model)(**{**model.get_params(), "seed": int(seeds[k])})
-        return solver.minimize(X, T, weights=w, theta0=theta0)
+        return solver.minimize(X, T, weights=w)
 
     return Response.collect(model, X_test, y_test, idx, solve, f"retrain ({start})", progress)

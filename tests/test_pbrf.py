@@ -185,3 +185,18 @@ def test_ggn_influence_does_not_warn_away_from_an_optimum_and_is_the_pbrf_deriva
     eps = 1e-6
     slope = pbrf(early, X, y, X[:2], y[:2], [4, 7], damping=1.0, epsilon=eps).loss_change / eps
     np.testing.assert_allclose(slope, est[:, [4, 7]], rtol=1e-4, atol=1e-8)
+
+
+def test_minimize_takes_the_hessian_at_theta0_and_checks_its_shape(mlp):
+    """A warm refit given the Hessian at its start (the shared one plus the point's own, as
+    retrain builds it) reaches the refit that builds every Hessian itself."""
+    model, X, y = mlp
+    T = np.eye(3)[y]
+    w = np.ones(len(y))
+    w[4] = 0.0
+    own = model.hessian(X[4:5], y[4:5]) - model.l2 * np.eye(model.n_params_)
+    given = model.minimize(X, T, weights=w, theta0=model.theta_, hessian0=model.hessian(X, y) - own)
+    built = model.minimize(X, T, weights=w, theta0=model.theta_)
+    np.testing.assert_allclose(given[0], built[0], atol=1e-10)
+    with pytest.raises(ValueError, match=r"hessian0 must have shape \(\d+, \d+\); got \(2, 2\)"):
+        model.minimize(X, T, weights=w, theta0=model.theta_, hessian0=np.eye(2))
