@@ -301,17 +301,9 @@ class _SoftmaxModel(Model):
         return self._rop_backward(cache, RD, D if exact else None, V, state)
 
     def minimize(
-        self,
-        X,
-        targets,
-        weights=None,
-        mu=None,
-        center=None,
-        theta0=None,
-        tol=None,
-        lbfgs=None,
-        hessian0=None,
-    ):
+        self, X, targets, weights=None, mu=None, center=None, theta0=None, tol=None,
+        lbfgs=None, hessian0=None
+    ):  # fmt: skip
         r"""Minimise the general objective :math:`Q(\theta)` of the module docstring.
 
         L-BFGS (:func:`scipy.optimize.minimize`) brings :math:`\lVert\nabla Q\rVert` to about
