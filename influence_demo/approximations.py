@@ -36,13 +36,17 @@ from .solvers import curvature_operator
 KINDS = ("dot", "cos")
 
 
-def _gradients(model, X, y, X_test, y_test, stacklevel=4):
-    """Validated data, training gradients (at an optimum, else a warning) and test gradients."""
+def _gradients(model, X, y, X_test, y_test, stacklevel=4, check=True):
+    """Validated data, training gradients (at an optimum, else a warning) and test gradients.
+
+    ``check=False`` skips the optimality check, as ``influence_loss`` does for the GGN.
+    """
     check_fitted(model)
     X, y = check_data(model, X, y)
     X_test, y_test = check_data(model, X_test, y_test, names=("X_test", "y_test"))
     G = model.grad(X, y)
-    model.check_optimality(X, y, G=G, stacklevel=stacklevel)
+    if check:
+        model.check_optimality(X, y, G=G, stacklevel=stacklevel)
     return X, y, X_test, y_test, G, model.grad(X_test, y_test)
 
 
@@ -168,6 +172,13 @@ def arnoldi_influence(
         If a kept eigenvalue plus damping is not positive (an indefinite Hessian); it
         names the damping that fixes it.
 
+    Warns
+    -----
+    NotAtOptimumWarning
+        If ``theta_`` is not a minimiser on ``X, y``, for ``curvature="hessian"`` only: the
+        GGN influence is the derivative of the PBRF, defined at any ``theta_``
+        (:func:`~influence_demo.influence.influence_loss`).
+
     Examples
     --------
     At full rank it is the exact influence:
@@ -181,7 +192,9 @@ def arnoldi_influence(
     True
     """
     damping = check_nonnegative(damping, "damping")
-    X, y, X_test, y_test, G, G_test = _gradients(model, X, y, X_test, y_test)
+    X, y, X_test, y_test, G, G_test = _gradients(
+        model, X, y, X_test, y_test, check=curvature != "ggn"
+    )
     op = curvature_operator(model, X, y, curvature)
     p = int(op.p)
     rank = _check_int(rank, "rank", 1, p)

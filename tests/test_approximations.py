@@ -474,3 +474,14 @@ def test_check_datainf_explains_a_wrong_answer(capsys, wrong, hint):
     assert not check_datainf(wrong)
     out = capsys.readouterr().out
     assert "check_datainf: FAIL" in out and hint in out
+
+
+def test_arnoldi_warns_away_from_an_optimum_for_the_hessian_only(mlp):
+    """As influence_loss: the GGN influence (the PBRF's derivative) is defined at any theta."""
+    model, X, y, Xt, yt = mlp
+    far = model.with_theta(model.theta_ + 0.1 * np.random.default_rng(3).normal(size=24))
+    p = far.n_params_
+    exact = influence_loss(far, X, y, Xt, yt, curvature="ggn")
+    np.testing.assert_allclose(arnoldi_influence(far, X, y, Xt, yt, p), exact, atol=1e-10)
+    with pytest.warns(NotAtOptimumWarning):
+        arnoldi_influence(far, X, y, Xt, yt, p, curvature="hessian", damping=100.0)
