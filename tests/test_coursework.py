@@ -6,6 +6,7 @@ import pytest
 from influence_demo import coursework
 from influence_demo.coursework import (
     check_cg,
+    check_chunked_hessian,
     check_datainf,
     check_hvp,
     check_lds,
@@ -474,7 +475,7 @@ def test_loo_onestep_transposed(capsys):
 
 CHECKERS = [
     check_loo_ols, check_logistic_grad, check_hvp, check_cg, check_self_influence,
-    check_loo_onestep, check_mlp_hvp, check_lds, check_datainf,
+    check_loo_onestep, check_mlp_hvp, check_lds, check_datainf, check_chunked_hessian,
 ]
 
 
@@ -530,3 +531,30 @@ def test_course_page_shows_the_real_output(capsys):
     code, shown = re.findall(r"```(?:python|text)\n(.*?)```", section, flags=re.S)[:2]
     exec(compile(code, "course.md", "exec"), {})
     assert capsys.readouterr().out.strip() == shown.strip()
+
+
+def _chunk_sum(chunks, theta, weigh):
+    from influence_demo.models import sigmoid
+
+    parts = []
+    for Xb, _ in chunks:
+        s = sigmoid(Xb @ theta)
+        parts.append(weigh(Xb, s * (1 - s)))
+    return parts
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda ch, th, l2: sum(p + l2 * np.eye(len(th)) for p in _chunk_sum(
+        ch, th, lambda Xb, c: Xb.T @ (c[:, None] * Xb))),
+     "the penalty is added once per chunk (3 chunks here)"),
+    (lambda ch, th, l2: sum(_chunk_sum(ch, th, lambda Xb, c: Xb.T @ (c[:, None] * Xb)))
+     / sum(len(y) for _, y in ch) + l2 * np.eye(len(th)),
+     "the data term is divided by n = 6"),
+    (lambda ch, th, l2: sum(_chunk_sum(ch, th, lambda Xb, c: Xb.T @ Xb * c.mean()))
+     + l2 * np.eye(len(th)),
+     "each chunk's curvature weights c_i = sigmoid(s_i)(1 - sigmoid(s_i)) are averaged"),
+])
+def test_chunked_hessian_names_the_mistake(wrong, hint, capsys):
+    assert check_chunked_hessian(wrong) is False
+    out = capsys.readouterr().out
+    assert hint in out and "X (the chunks stacked) of shape" in out and "chunk sizes" in out

@@ -22,9 +22,11 @@ code. Each checker returns ``True`` or ``False``, so it can also be used in an `
 - :func:`check_mlp_hvp`: ``fn(X, y, theta, n_hidden, l2, V)`` returns the exact ``H @ V`` of a
   one-hidden-layer network, by the R-operator (chapter :ref:`neural_network`);
 - :func:`check_lds`: ``fn(scores, masks, losses)`` returns the linear datamodeling score of
-  every test point, shape (m,) (chapter :ref:`lds`).
+  every test point, shape (m,) (chapter :ref:`lds`);
 - :func:`check_datainf`: ``fn(G, G_test, mu)`` returns DataInf's (m, n) influence for one
-  block of parameters (chapter :ref:`approximations`).
+  block of parameters (chapter :ref:`approximations`);
+- :func:`check_chunked_hessian`: ``fn(chunks, theta, l2)`` returns the Hessian of L2
+  logistic regression as a sum over chunks of rows (chapter :ref:`cluster`).
 
 The checkers of a chapter live in the module of that name (``coursework.least_squares``,
 ...); all of them run on :mod:`influence_demo.coursework.harness`, and draw their random
@@ -51,6 +53,7 @@ False
 """
 
 from .approximations import check_datainf
+from .cluster import check_chunked_hessian
 from .digits_influence import check_loo_onestep
 from .lds import check_lds
 from .least_squares import check_loo_ols
@@ -69,4 +72,5 @@ __all__ = [
     "check_mlp_hvp",
     "check_lds",
     "check_datainf",
+    "check_chunked_hessian",
 ]
