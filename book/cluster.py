@@ -333,7 +333,7 @@ from influence_demo.coursework import check_chunked_hessian
 
 def chunked_hessian(chunks, theta, l2):
     total = 0.0
-    for Xb, yb in chunks:  # on a cluster, one task per chunk
+    for Xb, _ in chunks:  # on a cluster, one task per chunk (labels unused)
         s = sigmoid(Xb @ theta)
         total = total + Xb.T @ ((s * (1 - s))[:, None] * Xb)
     return total + l2 * np.eye(len(theta))  # the penalty once, on the client
