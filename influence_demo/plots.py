@@ -79,7 +79,7 @@ def plot_predicted_vs_actual(
     ax.plot(lims, lims, color="0.4", lw=1, ls="--", label="y = x", zorder=0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize="small", loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     return ax, stats
 
 
@@ -127,7 +127,7 @@ def plot_cg_residuals(residuals, ax=None, tolerance=None, labels=None):
     ax.set_xlabel("CG iteration")
     ax.set_ylabel(r"residual $\|b - A x_k\|_2$")
     if R.shape[1] > 1 or labels is not None:
-        ax.legend(fontsize="small")
+        ax.legend(fontsize=9)
     return ax
 
 
@@ -219,12 +219,14 @@ def plot_images(images, titles=None, ncols=5, shape=(8, 8), axes=None, cmap="gra
     k = images.shape[0]
     if axes is None:
         nrows = int(np.ceil(k / ncols))
-        _, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 1.9 * nrows), squeeze=False)
+        width = min(1.6, 6.8 / ncols)  # at most the book's 6.8 in column
+        _, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, 1.2 * width * nrows),
+                               squeeze=False)
     axes = np.ravel(axes)
     for j, ax in enumerate(axes):
         ax.set_axis_off()
         if j < k:
             ax.imshow(images[j].reshape(shape), cmap=cmap, vmin=0, vmax=1)
             if titles is not None:
-                ax.set_title(titles[j], fontsize="small")
+                ax.set_title(titles[j], fontsize=9)
     return axes

@@ -11,6 +11,7 @@ from influence_demo.coursework import (
     check_loo_ols,
     check_loo_onestep,
     check_mlp_hvp,
+    check_ridge_removal,
     check_self_influence,
 )
 
@@ -528,3 +529,52 @@ def test_course_page_shows_the_real_output(capsys):
     code, shown = re.findall(r"```(?:python|text)\n(.*?)```", section, flags=re.S)[:2]
     exec(compile(code, "course.md", "exec"), {})
     assert capsys.readouterr().out.strip() == shown.strip()
+
+
+def _ridge_pieces(X, y, X_test, y_test, l2, intercept_penalised=False):
+    """The closed-form pieces of ridge with an unpenalised last coordinate (the intercept)."""
+    P = l2 * np.diag(np.r_[np.ones(X.shape[1] - 1), float(intercept_penalised)])
+    H = 2 * X.T @ X + P
+    theta = np.linalg.solve(H, 2 * X.T @ y)
+    e, e_t = y - X @ theta, y_test - X_test @ theta
+    h = 2 * np.einsum("ij,ji->i", X, np.linalg.solve(H, X.T))
+    step = X_test @ np.linalg.solve(H, (-2 * e[:, None] * X).T)  # x_t^T H^{-1} grad_i
+    return e_t, h, step
+
+
+def ridge_removal_correct(X, y, X_test, y_test, l2, intercept_penalised=False):
+    e_t, h, step = _ridge_pieces(X, y, X_test, y_test, l2, intercept_penalised)
+    d = step / (1 - h)
+    return -2 * e_t[:, None] * d + d**2
+
+
+def test_ridge_removal_correct(capsys):
+    expect_pass(check_ridge_removal, ridge_removal_correct, capsys)
+
+
+def test_ridge_removal_first_order(capsys):
+    def fn(X, y, X_test, y_test, l2):
+        e_t, _, step = _ridge_pieces(X, y, X_test, y_test, l2)
+        return -2 * e_t[:, None] * step
+
+    expect_fail(check_ridge_removal, fn, capsys, "first-order prediction")
+
+
+def test_ridge_removal_no_quadratic_term(capsys):
+    def fn(X, y, X_test, y_test, l2):
+        e_t, h, step = _ridge_pieces(X, y, X_test, y_test, l2)
+        return -2 * e_t[:, None] * step / (1 - h)
+
+    expect_fail(check_ridge_removal, fn, capsys, "add d^2")
+
+
+def test_ridge_removal_penalised_intercept(capsys):
+    def fn(X, y, X_test, y_test, l2):
+        return ridge_removal_correct(X, y, X_test, y_test, l2, intercept_penalised=True)
+
+    expect_fail(check_ridge_removal, fn, capsys, "intercept")
+
+
+def test_ridge_removal_sign(capsys):
+    expect_fail(check_ridge_removal, lambda *a: -ridge_removal_correct(*a), capsys,
+                "sign is off")
