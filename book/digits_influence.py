@@ -495,8 +495,8 @@ print(f"image #{odd} (a {digit[odd]}, h = {h[odd]:.3f}), "
 print(f"  actual {actual[odd]:+.5f}, influence {predicted[odd]:+.5f}, "
       f"one-step {onestep[odd]:+.5f}")
 for name, s in odd_stats.items():
-    print(f"{name:>9}: share of squared rank differences "
-          f"{s['share']:.3f}, Spearman without it {s['rho without']:.5f}, "
+    print(f"{name:>9}: share of squared rank differences {s['share']:.3f},")
+    print(f"{'':>11}Spearman without it {s['rho without']:.5f}, "
           f"pairs ordered wrongly {s['discordant']} of {len(a_idx)}")
 print(f"step length: refit {len_true:.3f}, one-step {len_one:.3f}, "
       f"cosine {cosine:.4f}")
@@ -593,8 +593,8 @@ for l2 in l2_values:
 # %%
 smallest = np.abs(sweep.actual[-1]).min()  # at l2 = 1e-5
 rho_without_odd = sweep.spearman_without([odd])
-print("every refit moves; the smallest |actual change| at l2 = 1e-5 "
-      "lies between 1e-12 and 1e-11")
+print("every refit moves; the smallest |actual change| at l2 = 1e-5")
+print("lies between 1e-12 and 1e-11")
 # a warm-started refit that stopped once ||grad R_{-i}|| <= 1e-10 would not
 # move at all for the images whose own gradient is already that small
 model_small = LogisticRegression(l2=l2_values[-1]).fit(X, y)

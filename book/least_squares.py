@@ -75,20 +75,27 @@ from influence_demo.plots import plot_predicted_vs_actual, plot_ranking
 # **sum** objective with no penalty:
 #
 # $$
-# L(z, \theta) = (y - x^\top\theta)^2, \qquad
-# R(\theta) = \sum_{i=1}^n L(z_i, \theta) = (y - X\theta)^\top (y - X\theta).
+# \begin{aligned}
+# L(z, \theta) &= (y - x^\top\theta)^2, \\
+# R(\theta) &= \sum_{i=1}^n L(z_i, \theta) \\
+# &= (y - X\theta)^\top (y - X\theta).
+# \end{aligned}
 # $$ (eq-ls-objective)
 #
 # Write $e_i = y_i - x_i^\top\hat\theta$ for the residual of point $i$ at the fit. Then
 #
 # $$
-# \nabla_\theta L(z_i, \theta) = -2\,(y_i - x_i^\top\theta)\, x_i, \qquad
-# \nabla_\theta L(z_i, \hat\theta) = -2\, e_i\, x_i ,
+# \begin{aligned}
+# \nabla_\theta L(z_i, \theta) &= -2\,(y_i - x_i^\top\theta)\, x_i, \\
+# \nabla_\theta L(z_i, \hat\theta) &= -2\, e_i\, x_i ,
+# \end{aligned}
 # $$ (eq-ls-grad)
 #
 # $$
-# H = \nabla^2_\theta R(\theta) = 2 X^\top X, \qquad
-# \hat\theta = (X^\top X)^{-1} X^\top y .
+# \begin{aligned}
+# H &= \nabla^2_\theta R(\theta) = 2 X^\top X, \\
+# \hat\theta &= (X^\top X)^{-1} X^\top y .
+# \end{aligned}
 # $$ (eq-ls-hessian)
 #
 # The Hessian does not depend on $\theta$: the objective is quadratic. Put {eq}`eq-ls-grad`
@@ -96,24 +103,31 @@ from influence_demo.plots import plot_predicted_vs_actual, plot_ranking
 # the influence on the parameters,
 #
 # $$
-# \mathcal I_{\text{up,params}}(z_i) = -H^{-1}\nabla_\theta L(z_i, \hat\theta)
-# = (X^\top X)^{-1} x_i\, e_i ,
+# \begin{aligned}
+# \mathcal I_{\text{up,params}}(z_i) &= -H^{-1}\nabla_\theta L(z_i, \hat\theta) \\
+# &= (X^\top X)^{-1} x_i\, e_i ,
+# \end{aligned}
 # $$ (eq-ls-iup-params)
 #
 # but not in the influence on the loss at a test point $z_t = (x_t, y_t)$ with residual
 # $e_t = y_t - x_t^\top\hat\theta$:
 #
 # $$
-# \mathcal I_{\text{up,loss}}(z_i, z_t) = -\nabla_\theta L(z_t, \hat\theta)^\top H^{-1}
-# \nabla_\theta L(z_i, \hat\theta) = -2\, e_t\, e_i\; x_t^\top (X^\top X)^{-1} x_i .
+# \begin{aligned}
+# \mathcal I_{\text{up,loss}}(z_i, z_t)
+# &= -\nabla_\theta L(z_t, \hat\theta)^\top H^{-1} \nabla_\theta L(z_i, \hat\theta) \\
+# &= -2\, e_t\, e_i\; x_t^\top (X^\top X)^{-1} x_i .
+# \end{aligned}
 # $$ (eq-ls-iup-loss)
 #
 # Both are derivatives with respect to a weight $\epsilon$ added to $z_i$. Removing $z_i$ from
 # the sum {eq}`eq-ls-objective` is $\epsilon = -1$, so the influence function *predicts*
 #
 # $$
-# \hat\theta_{-i} - \hat\theta \approx -\mathcal I_{\text{up,params}}(z_i)
-# = -(X^\top X)^{-1} x_i\, e_i .
+# \begin{aligned}
+# \hat\theta_{-i} - \hat\theta &\approx -\mathcal I_{\text{up,params}}(z_i) \\
+# &= -(X^\top X)^{-1} x_i\, e_i .
+# \end{aligned}
 # $$ (eq-ls-removal)
 #
 # For least squares we can also remove the point exactly. With $A = X^\top X$, removing $z_i$
@@ -125,8 +139,8 @@ from influence_demo.plots import plot_predicted_vs_actual, plot_ranking
 # $$
 # \begin{aligned}
 # \hat\theta_{-i} - \hat\theta
-# &= -\frac{(X^\top X)^{-1} x_i\, e_i}{1 - h_{ii}}
-# = -\frac{\mathcal I_{\text{up,params}}(z_i)}{1 - h_{ii}}, \\
+# &= -\frac{(X^\top X)^{-1} x_i\, e_i}{1 - h_{ii}} \\
+# &= -\frac{\mathcal I_{\text{up,params}}(z_i)}{1 - h_{ii}}, \\
 # h_{ii} &= x_i^\top (X^\top X)^{-1} x_i ,
 # \end{aligned}
 # $$ (eq-ls-loo-exact)
@@ -462,8 +476,10 @@ for key, value in ls_drag.items():
 # the fitted values, scaled by $p$ times the residual variance $s^2 = \sum_i e_i^2/(n-p)$:
 #
 # $$
-# D_i = \frac{(\hat\theta_{-i} - \hat\theta)^\top X^\top X\, (\hat\theta_{-i} - \hat\theta)}{p\, s^2}
-# = \frac{e_i^2}{p\, s^2}\, \frac{h_{ii}}{(1-h_{ii})^2} .
+# \begin{aligned}
+# D_i &= \frac{(\hat\theta_{-i} - \hat\theta)^\top X^\top X\, (\hat\theta_{-i} - \hat\theta)}{p\, s^2} \\
+# &= \frac{e_i^2}{p\, s^2}\, \frac{h_{ii}}{(1-h_{ii})^2} .
+# \end{aligned}
 # $$ (eq-ls-cook)
 #
 # The closed form on the right follows from {eq}`eq-ls-loo-exact`: the numerator is
@@ -651,8 +667,10 @@ plt.close(fig)
 # the sign back. So the function returns
 #
 # $$
-# \bigl(-\tfrac12 \nabla_\theta L(z_t)\bigr)^\top H^{-1}\nabla_\theta L(z_i)
-# = \tfrac12\,\mathcal I_{\text{up,loss}}(z_i, z_t),
+# \begin{aligned}
+# &\bigl(-\tfrac12 \nabla_\theta L(z_t)\bigr)^\top H^{-1}\nabla_\theta L(z_i) \\
+# &\quad = \tfrac12\,\mathcal I_{\text{up,loss}}(z_i, z_t),
+# \end{aligned}
 # $$ (eq-ls-slip)
 #
 # exactly **half** of $\mathcal I_{\text{up,loss}}$, with the right sign. Put differently,

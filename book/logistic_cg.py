@@ -153,7 +153,7 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     # I_direct[i] = I_up,loss(z_i, z_test)
     I_direct = influence_loss(gd_model, X, y, X_test, y_test)[0]
-print("NotAtOptimumWarning:", str(caught[0].message).split(":")[0])
+print(textwrap.fill("NotAtOptimumWarning: " + str(caught[0].message).split(":")[0], 72))
 print("\nInfluences (direct solve):")
 for i in range(n):
     print(f"  Training point {i} (x={x[i, 0]}, y={y[i]:.0f}): "
@@ -809,8 +809,8 @@ for _ in range(p20):
     rs = rs_new
     res_hp.append(float(rs.sqrt()) / float(np.linalg.norm(rhs)))
 res_hp = np.array(res_hp)
-print(f"relative residual at iteration p = {p20}: below 1e-30 with 60 "
-      "digits, above it in float64")
+print(f"relative residual at iteration p = {p20}:")
+print("below 1e-30 with 60 digits, above it in float64")
 
 # %% tags=["remove-input"]
 np.testing.assert_allclose(res_hp[:8], histories["scaled"][:8], rtol=1e-6)

@@ -213,9 +213,9 @@ def ls_state(x, y, selected):
 
     .. math::
 
-        h_{ii} = x_i^\top (X^\top X)^{-1} x_i, \qquad
-        \mathcal I_{\text{up,params}}(z_i) = (X^\top X)^{-1} x_i e_i, \qquad
-        \hat\theta_{-i} = \hat\theta - \frac{\mathcal I_{\text{up,params}}(z_i)}{1 - h_{ii}} .
+        h_{ii} &= x_i^\top (X^\top X)^{-1} x_i, \qquad
+        \mathcal I_{\text{up,params}}(z_i) = (X^\top X)^{-1} x_i e_i, \\
+        \hat\theta_{-i} &= \hat\theta - \frac{\mathcal I_{\text{up,params}}(z_i)}{1 - h_{ii}} .
 
     Parameters
     ----------

@@ -75,7 +75,7 @@ def check_ridge_removal(fn):
     .. math::
 
         d_{ti} = x_t^\top(\hat\theta_{-i} - \hat\theta)
-               = \frac{-x_t^\top\mathcal I_{\text{up,params}}(z_i)}{1 - h_i}, \qquad
+               = \frac{-x_t^\top\mathcal I_{\text{up,params}}(z_i)}{1 - h_i}, \\
         L(z_t, \hat\theta_{-i}) - L(z_t, \hat\theta) = -2e_t d_{ti} + d_{ti}^2,
 
     with :math:`h_i = 2x_i^\top H^{-1}x_i` and :math:`e_t = y_t - x_t^\top\hat\theta`. The
