@@ -260,8 +260,8 @@ own_stats = {
     "ratio-max": float(np.max(rise / predicted_rise)),
     "top-overlap": len(top_si & top_rise),
 }
-print(f"self-influence against the refits: Spearman "
-      f"{own_stats['spearman']:.3f}, Pearson {own_stats['pearson']:.3f} "
+print(f"self-influence against the refits: Spearman {own_stats['spearman']:.3f},")
+print(f"  Pearson {own_stats['pearson']:.3f} "
       f"(one-step: {own_stats['pearson-onestep']:.3f})")
 print(f"actual / predicted rise: at least 1, at most "
       f"{own_stats['ratio-max']:.1f}")
