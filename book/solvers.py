@@ -177,8 +177,8 @@ i_once = np.flatnonzero(X[:, lit_once].any(axis=1))  # the images
 ratio = X[i_once[0], lit_once[0]] / X[i_once[0], lit_once[1]]
 print(f"rank of X: {rank} of p = {p}")
 print(f"pixels blank in every training image: {blank.size}")
-print(f"pixels lit in one training image only: {lit_once}, both in "
-      f"image {i_once}:\n  column {lit_once[0]} = {ratio:g} x column "
+print(f"pixels lit in one training image only: {lit_once},")
+print(f"  both in image {i_once}: column {lit_once[0]} = {ratio:g} x column "
       f"{lit_once[1]}")
 
 # an exact basis of the null space: one unit vector per blank pixel,
@@ -192,8 +192,9 @@ n_at_l2 = int(np.sum(eig < L2 * (1 + 1e-9)))
 near = (eig >= L2 * (1 + 1e-9)) & (eig < 2 * L2)
 print(f"eigenvalues equal to l2: {n_at_l2}; in (l2, 2 l2): {near.sum()};"
       f" below 2 l2: {n_at_l2 + near.sum()} of {p}")
-print("largest component along the null space: of a training gradient",
-      np.abs(G @ N).max(), "and of a test gradient", np.abs(V.T @ N).max())
+print("largest component along the null space:")
+print("  of a training gradient", np.abs(G @ N).max(),
+      "and of a test gradient", np.abs(V.T @ N).max())
 # the null space is the eigenspace of the eigenvalue l2
 
 # %% tags=["remove-input"]
