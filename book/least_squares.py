@@ -114,9 +114,9 @@ from influence_demo.plots import plot_predicted_vs_actual, plot_ranking
 #
 # $$
 # \begin{aligned}
-# \mathcal I_{\text{up,loss}}(z_i, z_t)
-# &= -\nabla_\theta L(z_t, \hat\theta)^\top H^{-1} \nabla_\theta L(z_i, \hat\theta) \\
-# &= -2\, e_t\, e_i\; x_t^\top (X^\top X)^{-1} x_i .
+# &\mathcal I_{\text{up,loss}}(z_i, z_t) \\
+# &\quad= -\nabla_\theta L(z_t, \hat\theta)^\top H^{-1} \nabla_\theta L(z_i, \hat\theta) \\
+# &\quad= -2\, e_t\, e_i\; x_t^\top (X^\top X)^{-1} x_i .
 # \end{aligned}
 # $$ (eq-ls-iup-loss)
 #
@@ -820,9 +820,9 @@ else:
 #
 # $$
 # \begin{aligned}
-# -\nabla L(z_t)^\top H^{-1}\nabla L(z_i)
-# &= -(-2e_t)(-2e_i)\tfrac12\, x_t^\top(X^\top X)^{-1}x_i \\
-# &= -2e_te_i\,x_t^\top(X^\top X)^{-1}x_i .
+# &-\nabla L(z_t)^\top H^{-1}\nabla L(z_i) \\
+# &\quad= -(-2e_t)(-2e_i)\tfrac12\, x_t^\top(X^\top X)^{-1}x_i \\
+# &\quad= -2e_te_i\,x_t^\top(X^\top X)^{-1}x_i .
 # \end{aligned}
 # $$
 #
