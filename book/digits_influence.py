@@ -79,7 +79,7 @@ from influence_demo import (
     sigmoid,
     spearman,
 )
-from influence_demo.plots import plot_images, plot_predicted_vs_actual
+from influence_demo.plots import plot_helpful_harmful, plot_predicted_vs_actual
 
 # %% [markdown]
 # ## Data and model
@@ -189,19 +189,12 @@ print("most helpful:", helpful, "digits", digit[helpful])
 print("most harmful:", harmful, "digits", digit[harmful])
 
 # %% tags=["hide-input"]
-fig = plt.figure(figsize=(6.8, 3.9))
-grid = fig.add_gridspec(2, 8, width_ratios=[1.3, 0.3, 1, 1, 1, 1, 1, 1])
-plot_images(X_test_raw[[j]],
-            [f"test image #{j}\nlabel 7\nP = {confidence[j]:.2f}"],
-            axes=[fig.add_subplot(grid[:, 0])])
-panels = [(helpful, "helpful"), (harmful, "harmful")]
-for row, (idx, name) in enumerate(panels):
-    axes = [fig.add_subplot(grid[row, 2 + k]) for k in range(6)]
-    titles = [f"{digit[i]}\n{I_loss[i]:+.3f}" for i in idx]
-    plot_images(X_raw[idx], titles, axes=axes)
-    axes[0].text(-0.35, 0.5, name, transform=axes[0].transAxes,
-                 rotation=90, ha="center", va="center", fontsize="medium")
-fig.tight_layout()
+fig = plot_helpful_harmful(
+    X_test_raw[j], X_raw[helpful], X_raw[harmful],
+    test_title=f"test image #{j}\nlabel 7\nP = {confidence[j]:.2f}",
+    helpful_titles=[f"{digit[i]}\n{I_loss[i]:+.3f}" for i in helpful],
+    harmful_titles=[f"{digit[i]}\n{I_loss[i]:+.3f}" for i in harmful],
+)
 glue("fig-di-images", fig, display=False)
 plt.close(fig)
 

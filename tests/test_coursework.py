@@ -473,7 +473,7 @@ def test_loo_onestep_transposed(capsys):
 
 CHECKERS = [
     check_loo_ols, check_logistic_grad, check_hvp, check_cg, check_self_influence,
-    check_loo_onestep, check_mlp_hvp,
+    check_loo_onestep, check_mlp_hvp, check_ridge_removal,
 ]
 
 

@@ -6,7 +6,8 @@ sideways scroll), no figure shown below ``MIN_SHRINK`` of its natural width (its
 would be too small to read), at most ``MAX_VISIBLE_ASSERTS`` visible ``assert`` lines
 outside the exercise solutions, and at least one figure on every chapter (a page built
 from a notebook). At the phone width (390 px), the same for the equations of the pages in
-``PHONE_PAGES``. Screenshots of every page at both widths go to ``_build/screenshots/``.
+``PHONE_PAGES``, and on every page, interactive figures that can be used by touch.
+Screenshots of every page at both widths go to ``_build/screenshots/``.
 
 The checks select pages by what they are, never by name, so a chapter added later is
 checked the same way.
@@ -23,6 +24,8 @@ MAX_VISIBLE_ASSERTS = 5
 SLACK = 2  # px of rounding between a box and its container
 PHONE_PAGES = ("book/least_squares.html",)
 MAX_SCREENSHOT_HEIGHT = 16000
+MIN_TOUCH = 10  # px: the smallest point or control a finger must hit on a phone
+MIN_WIDGET = 300  # px: the narrowest an interactive figure may become
 
 # One pass over the page: everything the checks need, measured in the live layout.
 MEASURE = """
@@ -74,6 +77,16 @@ for (const code of main.querySelectorAll(".cell_input pre, div.highlight pre")) 
     }
   }
 }
+// interactive figures: their width, and the size of what a finger must hit
+out.widgets = Array.from(main.querySelectorAll("figure.idw")).filter(visible).map((w) => {
+  const targets = Array.from(w.querySelectorAll(".idw-point, input, button")).filter(visible)
+      .map((t) => { const r = t.getBoundingClientRect(); return Math.min(r.width, r.height); });
+  return {width: Math.round(w.getBoundingClientRect().width),
+          smallestTarget: targets.length ? Math.min(...targets) : null,
+          ends: w.querySelectorAll(".idw-end").length,
+          isSlider: w.classList.contains("idw-slider"),
+          axesPerFrame: w.querySelectorAll(".idw-frame .idw-axis").length};
+});
 return out;
 """
 
@@ -91,6 +104,23 @@ def screenshot(driver, page, width, directory):
     driver.set_window_size(width, min(int(height) + 150, MAX_SCREENSHOT_HEIGHT))
     name = page.removesuffix(".html").replace("/", "_") + f"_{width}.png"
     driver.save_screenshot(str(directory / name))
+
+
+def widget_problems(m, width):
+    """Interactive figures: usable by touch at ``width``, one scale across a slider's frames,
+    and the slider's two ends labelled."""
+    problems = []
+    for k, w in enumerate(m["widgets"]):
+        if w["width"] < MIN_WIDGET:
+            problems.append(f"interactive figure {k} is {w['width']} px wide at {width} px "
+                            f"(at least {MIN_WIDGET})")
+        if w["smallestTarget"] is not None and w["smallestTarget"] < MIN_TOUCH:
+            problems.append(f"interactive figure {k}: a touch target of "
+                            f"{w['smallestTarget']:.1f} px at {width} px (at least {MIN_TOUCH})")
+        if w["isSlider"] and (w["axesPerFrame"] or w["ends"] != 2):
+            problems.append(f"slider {k}: axes redrawn per frame ({w['axesPerFrame']}) or "
+                            f"{w['ends']} labelled ends (2 wanted)")
+    return problems
 
 
 def layout_problems(m, width, equations_only=False):
@@ -127,6 +157,7 @@ def test_layout(page, build_info, server, driver, screenshot_dir):
         phone = measure(driver, url, PHONE)
         if page in PHONE_PAGES:
             problems += layout_problems(phone, PHONE, equations_only=True)
+        problems += widget_problems(phone, PHONE)
         screenshot(driver, page, PHONE, screenshot_dir)
     finally:
         driver.set_window_size(1280, 2000)
