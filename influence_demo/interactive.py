@@ -400,7 +400,7 @@ def interactive_ls(
         'tabindex="0" role="button" '
         f'aria-pressed="{"true" if k == sel else "false"}" '
         f'aria-label="point {k}: x {px_:.2f}, y {py_:.2f}{", selected" if k == sel else ""}" '
-        f'cx="{frame.px(px_):.2f}" cy="{frame.py(py_):.2f}" r="9"/>'
+        f'cx="{frame.px(px_):.2f}" cy="{frame.py(py_):.2f}" r="7"/>'
         for k, (px_, py_) in enumerate(pts)
     )
     if alt is None:
