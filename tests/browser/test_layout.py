@@ -60,8 +60,9 @@ for (const mj of main.querySelectorAll("mjx-container[display='true']")) {
                                           ctx(mj.closest(".math") || mj)]);
 }
 // outputs and tables: content wider than its box needs a sideways scroll
+// (the theme wraps each table in a scrolling container: that container is what overflows)
 for (const box of main.querySelectorAll(".cell_output pre, .output pre, div.output_area, "
-    + ".cell_output table, table")) {
+    + ".cell_output table, table, .pst-scrollable-table-container, .table-wrapper")) {
   if (!visible(box) || inSolution(box)) continue;
   if (box.scrollWidth > box.clientWidth + slack) {
     out.wide.push(["output", box.scrollWidth, box.clientWidth, ctx(box)]);
