@@ -14,6 +14,7 @@ from influence_demo.coursework import (
     check_loo_ols,
     check_loo_onestep,
     check_mlp_hvp,
+    check_ridge_removal,
     check_self_influence,
 )
 
@@ -476,6 +477,7 @@ def test_loo_onestep_transposed(capsys):
 CHECKERS = [
     check_loo_ols, check_logistic_grad, check_hvp, check_cg, check_self_influence,
     check_loo_onestep, check_mlp_hvp, check_lds, check_datainf, check_chunked_hessian,
+    check_ridge_removal,
 ]
 
 
@@ -558,3 +560,52 @@ def test_chunked_hessian_names_the_mistake(wrong, hint, capsys):
     assert check_chunked_hessian(wrong) is False
     out = capsys.readouterr().out
     assert hint in out and "X (the chunks stacked) of shape" in out and "chunk sizes" in out
+
+
+def _ridge_pieces(X, y, X_test, y_test, l2, intercept_penalised=False):
+    """The closed-form pieces of ridge with an unpenalised last coordinate (the intercept)."""
+    P = l2 * np.diag(np.r_[np.ones(X.shape[1] - 1), float(intercept_penalised)])
+    H = 2 * X.T @ X + P
+    theta = np.linalg.solve(H, 2 * X.T @ y)
+    e, e_t = y - X @ theta, y_test - X_test @ theta
+    h = 2 * np.einsum("ij,ji->i", X, np.linalg.solve(H, X.T))
+    step = X_test @ np.linalg.solve(H, (-2 * e[:, None] * X).T)  # x_t^T H^{-1} grad_i
+    return e_t, h, step
+
+
+def ridge_removal_correct(X, y, X_test, y_test, l2, intercept_penalised=False):
+    e_t, h, step = _ridge_pieces(X, y, X_test, y_test, l2, intercept_penalised)
+    d = step / (1 - h)
+    return -2 * e_t[:, None] * d + d**2
+
+
+def test_ridge_removal_correct(capsys):
+    expect_pass(check_ridge_removal, ridge_removal_correct, capsys)
+
+
+def test_ridge_removal_first_order(capsys):
+    def fn(X, y, X_test, y_test, l2):
+        e_t, _, step = _ridge_pieces(X, y, X_test, y_test, l2)
+        return -2 * e_t[:, None] * step
+
+    expect_fail(check_ridge_removal, fn, capsys, "first-order prediction")
+
+
+def test_ridge_removal_no_quadratic_term(capsys):
+    def fn(X, y, X_test, y_test, l2):
+        e_t, h, step = _ridge_pieces(X, y, X_test, y_test, l2)
+        return -2 * e_t[:, None] * step / (1 - h)
+
+    expect_fail(check_ridge_removal, fn, capsys, "add d^2")
+
+
+def test_ridge_removal_penalised_intercept(capsys):
+    def fn(X, y, X_test, y_test, l2):
+        return ridge_removal_correct(X, y, X_test, y_test, l2, intercept_penalised=True)
+
+    expect_fail(check_ridge_removal, fn, capsys, "intercept")
+
+
+def test_ridge_removal_sign(capsys):
+    expect_fail(check_ridge_removal, lambda *a: -ridge_removal_correct(*a), capsys,
+                "sign is off")
