@@ -80,7 +80,7 @@ plt.close(fig)
 #
 # - Students and practitioners who have met influence functions in a paper or a library and
 #   want to know exactly what the numbers mean and when to trust them.
-# - Instructors: every chapter ends with exercises with executed solutions; seven chapters
+# - Instructors: every chapter ends with exercises with executed solutions; ten chapters
 #   have one sized for coursework, and the package ships automatic checkers for them
 #   ({ref}`course`).
 #
@@ -112,7 +112,10 @@ plt.close(fig)
 # | {ref}`mislabeled` | Ranks training points for label checking by self-influence, by training loss and at random, and counts the flipped labels each ranking finds. Self-influence is checked against retraining (Spearman {glue:text}`mislabeled.ipynb::ml-own-spearman:.3f`). On the plain digits self-influence does not beat the training loss ({glue:text}`mislabeled.ipynb::ml-found-si-10:.3f` against {glue:text}`mislabeled.ipynb::ml-found-loss-10:.3f` of the flips found after checking 10%); it wins when points can be memorised through features of their own ({glue:text}`mislabeled.ipynb::ml-rare-si-10:.3f` against {glue:text}`mislabeled.ipynb::ml-rare-loss-10:.3f`). |
 # | {ref}`solvers` | Direct, conjugate gradient and LiSSA solves of $H^{-1}v$, checked against the direct solve: accuracy, time, conditioning and damping. |
 # | {ref}`neural_network` | A small network on all ten digits: the exact Hessian by the R-operator and the Gauss–Newton matrix, and one influence estimate against four ground truths. It matches the proximal Bregman response function it is the derivative of and ranks warm-started retraining well. Every ground truth moves further than predicted when a point is removed, because removal is a finite step: for a tiny change of a point's weight they all agree with the prediction. Retraining from scratch agrees only loosely, as its noise floor exceeds a typical effect. |
+# | {ref}`approximations` | What the influence libraries compute in place of the exact influence: Arnoldi, K-FAC, EK-FAC, DataInf, TRAK and gradient similarity, each derived from the exact formula, scored against the exact influence and the PBRF on the network, and timed as the network widens. Keeping the curvature's layer blocks or its leading eigenpairs keeps most of the ranking; dropping the curvature loses most of it. |
+# | {ref}`lds` | How the field judges an attribution: leave-one-out correlation, the linear datamodeling score over random subsets, and noisy-label detection, for every method in the book, with the ceiling that the noise of retraining allows. |
 # | {ref}`own_model` | A model fitted with scikit-learn, translated into the package with exactly its objective: the most harmful and most helpful training points of one prediction, without the $m \times n$ influence matrix and on data read from disk in batches, checked against refits of those points; and how to read another library's scores in this book's convention. |
+# | {ref}`cluster` | The same calls on a dask cluster: the curvature and the top-k lists reduced where the rows live, and only small arrays sent to the client, with the in-memory answer. |
 # | {ref}`course` | The exercises, their checkers and the time each takes. |
 # | {ref}`api` | The package, generated from its docstrings. |
 #
