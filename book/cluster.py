@@ -73,7 +73,7 @@ w_true = np.array([1.5, -1.0, 0.5, 0.0, 0.3])
 y = (rng.random(n, chunks=chunk) < 1 / (1 + da.exp(-(X @ w_true)))).astype(float)
 X_test, y_test = make_logistic_data(10, 4, rng=1, n_test=6)[2:]
 X_test = add_intercept(X_test)
-print(X)
+print(f"a dask array of shape {X.shape}, in {X.numblocks[0]} chunks of {chunk} rows")
 
 # %% [markdown]
 # ## A model fitted elsewhere

@@ -900,7 +900,7 @@ for key, k in (("lds-nn-r-kfac", "K-FAC"), ("lds-nn-r-a100", "Arnoldi, rank 100"
 # values. Then the Spearman correlation is the Pearson correlation of the ranks.
 
 # %%
-from influence_demo.coursework import check_lds  # noqa: E402
+from influence_demo.coursework import check_lds
 
 
 def average_ranks(a):
