@@ -626,7 +626,7 @@ assert 1e-9 < err32 < 1e-6 and same32 > 9.5
 # g_k\rVert^2)\bigr)$.
 
 # %%
-from influence_demo.coursework import check_datainf  # noqa: E402
+from influence_demo.coursework import check_datainf
 
 
 def datainf(G, G_test, mu):
@@ -659,7 +659,7 @@ assert check_datainf(datainf)
 # already; with more points the sum of Kronecker products is not the product of sums.
 
 # %%
-from influence_demo import SoftmaxRegression, add_intercept  # noqa: E402
+from influence_demo import SoftmaxRegression, add_intercept
 
 Xi, Xqi = add_intercept(X), add_intercept(Xq)
 for n_pts in (1, 2, 200):

@@ -73,7 +73,7 @@ w_true = np.array([1.5, -1.0, 0.5, 0.0, 0.3])
 y = (rng.random(n, chunks=chunk) < 1 / (1 + da.exp(-(X @ w_true)))).astype(float)
 X_test, y_test = make_logistic_data(10, 4, rng=1, n_test=6)[2:]
 X_test = add_intercept(X_test)
-print(X)
+print(f"a dask array of shape {X.shape}, in {X.numblocks[0]} chunks of {chunk} rows")
 
 # %% [markdown]
 # ## A model fitted elsewhere
@@ -305,6 +305,51 @@ print(top_d.helpful[0], np.array_equal(top_d.helpful, top_m.helpful))
 # %% [markdown]
 # The same: dask runs the same tasks on a thread pool in this process, and the damping
 # enters the one factorization on the client.
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# ```{exercise} The reduction the workers run
+# :label: ex-cluster-4
+#
+# Write `chunked_hessian(chunks, theta, l2)`, which takes a list of chunks `(X_b, y_b)`
+# and returns the Hessian of L2 logistic regression,
+# $H = \sum_b X_b^\top \operatorname{diag}(c_b)\,X_b + \lambda I$ with
+# $c_i = \sigma(x_i^\top\theta)(1-\sigma(x_i^\top\theta))$: the part each worker computes,
+# and the part the client adds once. Check it with
+# `influence_demo.coursework.check_chunked_hessian`, then on this chapter's rows, cut
+# into chunks of 1,000.
+# ```
+#
+# ```{solution-start} ex-cluster-4
+# :class: dropdown
+# ```
+
+# %%
+from influence_demo import sigmoid
+from influence_demo.coursework import check_chunked_hessian
+
+
+def chunked_hessian(chunks, theta, l2):
+    total = 0.0
+    for Xb, _ in chunks:  # on a cluster, one task per chunk (labels unused)
+        s = sigmoid(Xb @ theta)
+        total = total + Xb.T @ ((s * (1 - s))[:, None] * Xb)
+    return total + l2 * np.eye(len(theta))  # the penalty once, on the client
+
+
+check_chunked_hessian(chunked_hessian)
+
+# %%
+pieces = [(X_mem[i:i + 1000], y_mem[i:i + 1000]) for i in range(0, len(y_mem), 1000)]
+H_chunks = chunked_hessian(pieces, model.theta_, model.l2)
+print(len(pieces), "chunks;", np.allclose(H_chunks, model.hessian(X_mem, y_mem), rtol=1e-12))
+
+# %% [markdown]
+# The sums of the chunks add up to the Hessian of all the rows: a sum does not care how
+# its terms are grouped (up to rounding, far below the check's tolerance). Adding
+# $\lambda I$ once per chunk instead is the mistake the checker names.
 #
 # ```{solution-end}
 # ```

@@ -79,7 +79,7 @@ from influence_demo import (
     sigmoid,
     spearman,
 )
-from influence_demo.plots import plot_images, plot_predicted_vs_actual
+from influence_demo.plots import plot_helpful_harmful, plot_predicted_vs_actual
 
 # %% [markdown]
 # ## Data and model
@@ -118,8 +118,10 @@ for key, value in di_data.items():
 # %%
 theta_sep = separating_theta(X, y)  # linear programme, or None
 margins = (2 * y - 1) * (X @ theta_sep)  # check it ourselves
-assert margins.min() > 0.99
 print(f"separating theta found: smallest margin {margins.min():.2f}")
+
+# %% tags=["remove-input"]
+assert margins.min() > 0.99
 
 # %% [markdown]
 # In the mean-objective scaling of {cite:t}`koh2017understanding` our penalty is
@@ -141,12 +143,14 @@ x_t, y_t = X_test[[j]], y_test[[j]]
 # the last steps polish at the rounding floor, so their number varies
 # with the BLAS kernel: we state a bound, not a count
 grad_bound, iter_bound = 1e-13, 20
-assert model.grad_norm_ < grad_bound and model.n_iter_ < iter_bound
 print(f"Newton's method: fewer than {iter_bound} iterations, "
       f"gradient norm < {grad_bound:.0e}")
 print(f"test accuracy: {accuracy:.3f}")
 print(f"least confident test image: #{j}, a {7 if y_t[0] else 1}, "
       f"P(true label) = {confidence[j]:.3f}")
+
+# %% tags=["remove-input"]
+assert model.grad_norm_ < grad_bound and model.n_iter_ < iter_bound
 
 # %% tags=["remove-input"]
 di_model = {
@@ -185,19 +189,12 @@ print("most helpful:", helpful, "digits", digit[helpful])
 print("most harmful:", harmful, "digits", digit[harmful])
 
 # %% tags=["hide-input"]
-fig = plt.figure(figsize=(11, 3.8))
-grid = fig.add_gridspec(2, 8, width_ratios=[1.3, 0.3, 1, 1, 1, 1, 1, 1])
-plot_images(X_test_raw[[j]],
-            [f"test image #{j}\nlabel 7, P = {confidence[j]:.2f}"],
-            axes=[fig.add_subplot(grid[:, 0])])
-panels = [(helpful, "helpful"), (harmful, "harmful")]
-for row, (idx, name) in enumerate(panels):
-    axes = [fig.add_subplot(grid[row, 2 + k]) for k in range(6)]
-    titles = [f"{digit[i]}, I = {I_loss[i]:+.3f}" for i in idx]
-    plot_images(X_raw[idx], titles, axes=axes)
-    axes[0].text(-0.35, 0.5, name, transform=axes[0].transAxes,
-                 rotation=90, ha="center", va="center", fontsize="medium")
-fig.tight_layout()
+fig = plot_helpful_harmful(
+    X_test_raw[j], X_raw[helpful], X_raw[harmful],
+    test_title=f"test image #{j}\nlabel 7\nP = {confidence[j]:.2f}",
+    helpful_titles=[f"{digit[i]}\n{I_loss[i]:+.3f}" for i in helpful],
+    harmful_titles=[f"{digit[i]}\n{I_loss[i]:+.3f}" for i in harmful],
+)
 glue("fig-di-images", fig, display=False)
 plt.close(fig)
 
@@ -270,8 +267,6 @@ for i in np.argsort(-np.abs(predicted))[:5]:  # the five largest effects
     cold_diff = max(cold_diff, np.abs(theta_cold - theta_loo[i]).max())
 
 refit_bound, cold_bound = 1e-13, 1e-11
-assert refit_grad.max() < refit_bound
-assert cold_diff < cold_bound
 print(f"largest refit gradient norm < {refit_bound:.0e}; "
       f"cold and warm starts agree to < {cold_bound:.0e}")
 
@@ -279,6 +274,10 @@ r_plain = pearson(actual, predicted)
 rho_plain = spearman(actual, predicted)
 print(f"influence function: Pearson r = {r_plain:.3f}, "
       f"Spearman rho = {rho_plain:.3f}")
+
+# %% tags=["remove-input"]
+assert refit_grad.max() < refit_bound
+assert cold_diff < cold_bound
 
 # %% tags=["remove-input"]
 di_refits = {"di-refit-bound": refit_bound, "di-cold-bound": cold_bound,
@@ -349,21 +348,10 @@ for key, value in di_refits.items():
 w = model.curvature(X, y)                      # w_i = p_i (1 - p_i)
 H_inv_X = np.linalg.solve(model.hessian(X, y), X.T)
 h = w * np.einsum("ij,ji->i", X, H_inv_X)      # generalized leverage h_i
-np.testing.assert_allclose(h, generalized_leverage(model, X, y),
-                           rtol=1e-10)
 theta_onestep = loo_params_onestep(model, X, y)
-np.testing.assert_allclose(
-    theta_onestep,
-    model.theta_ - influence_params(model, X, y) / (1 - h)[:, None],
-    atol=1e-10,
-)
 
 # least squares: one Newton step is exact
 X_ols, y_ols, _ = ols_seed_data()
-np.testing.assert_allclose(
-    loo_params_onestep(LinearRegression().fit(X_ols, y_ols), X_ols, y_ols),
-    loo_params_ols(X_ols, y_ols), atol=1e-12,
-)
 
 onestep = loo_loss_change_onestep(model, X, y, x_t, y_t)[0]
 r_one, rho_one = pearson(actual, onestep), spearman(actual, onestep)
@@ -371,6 +359,19 @@ print(f"largest generalized leverage: {h.max():.3f}, "
       f"sum of leverages: {h.sum():.2f} (p = {p})")
 print(f"one-step Newton:    Pearson r = {r_one:.4f}, "
       f"Spearman rho = {rho_one:.3f}")
+
+# %% tags=["remove-input"]
+np.testing.assert_allclose(h, generalized_leverage(model, X, y),
+                           rtol=1e-10)
+np.testing.assert_allclose(
+    theta_onestep,
+    model.theta_ - influence_params(model, X, y) / (1 - h)[:, None],
+    atol=1e-10,
+)
+np.testing.assert_allclose(
+    loo_params_onestep(LinearRegression().fit(X_ols, y_ols), X_ols, y_ols),
+    loo_params_ols(X_ols, y_ols), atol=1e-12,
+)
 
 # %% [markdown]
 # In parameter space, {eq}`eq-di-onestep` says that the refit moves along the influence
@@ -394,7 +395,7 @@ for key, value in di_onestep.items():
     glue(key, value, display=False)
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(12, 5.2))
+fig, axes = plt.subplots(2, 1, figsize=(6.8, 8.0))
 estimates = [(predicted, "influence function", "o"),
              (onestep, "one-step Newton", "x")]
 for est, lab, mk in estimates:
@@ -404,7 +405,7 @@ for est, lab, mk in estimates:
                 r"$L(z_t,\hat\theta_{-i})-L(z_t,\hat\theta)$"),
         ylabel="predicted change in test loss",
     )
-axes[0].legend(fontsize="small", loc="lower right")
+axes[0].legend(fontsize=9, loc="lower right")
 axes[0].set_title(f"all {n} training images removed one at a time")
 axes[1].scatter(1 / (1 - h), ratio, s=18)
 lim = [1, max(ratio.max(), (1 / (1 - h)).max()) * 1.05]
@@ -412,27 +413,27 @@ axes[1].plot(lim, lim, color="0.4", lw=1, ls="--", label="y = x")
 axes[1].set_xlabel(r"leverage factor $1/(1-h_i)$")
 axes[1].set_ylabel("actual parameter change / influence prediction")
 axes[1].set_title("the same refits, in parameter space")
-axes[1].legend(fontsize="small", loc="upper left")
+axes[1].legend(fontsize=9, loc="upper left")
 fig.tight_layout()
 glue("fig-di-pred-actual", fig, display=False)
 plt.close(fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-di-pred-actual
-# :alt: Left, a scatter of predicted against actual change in test loss for all training images, with a dashed y equals x line; the round markers of the plain influence function fall below the line for the largest effects, the crosses of the one-step Newton estimate lie close to it. Right, for every training image, the ratio of the actual parameter change to the influence function's prediction against the leverage factor one over one minus h; the points lie on the dashed y equals x line.
+# :alt: Top, a scatter of predicted against actual change in test loss for all training images, with a dashed y equals x line; the round markers of the plain influence function fall below the line for the largest effects, the crosses of the one-step Newton estimate lie close to it. Bottom, for every training image, the ratio of the actual parameter change to the influence function's prediction against the leverage factor one over one minus h; the points lie on the dashed y equals x line.
 # :name: fig-di-pred-actual
 #
-# Left: predicted against actual change in the test loss when each training image is
+# Top: predicted against actual change in the test loss when each training image is
 # removed and the model refitted (the test of Fig. 2 of {cite:t}`koh2017understanding`, on
 # our digits), for the influence function and the one-step Newton estimate
-# {eq}`eq-di-onestep`. The legend gives Pearson and Spearman correlations. Right: the actual
+# {eq}`eq-di-onestep`. The legend gives Pearson and Spearman correlations. Bottom: the actual
 # parameter change $\hat\theta_{-i} - \hat\theta$, projected on the influence function's
 # prediction $-\mathcal I_{\text{up,params}}(z_i)$ and divided by its length, against the
 # leverage factor $1/(1-h_i)$.
 # ```
 #
-# The left panel of {numref}`fig-di-pred-actual` is the picture of the gap: the influence
-# function ranks the images well but underestimates the largest effects. The right panel
+# The top panel of {numref}`fig-di-pred-actual` is the picture of the gap: the influence
+# function ranks the images well but underestimates the largest effects. The bottom panel
 # says why. In parameter space the refit moves along the predicted direction, but by
 # $1/(1-h_i)$ times the predicted distance, up to {glue:text}`di-ratio-max:.2f` times; the
 # Pearson correlation between the ratio and $1/(1-h_i)$ over all images is
@@ -461,10 +462,6 @@ plt.close(fig)
 rank_gap = (rankdata(actual) - rankdata(onestep)) ** 2
 odd = int(np.argmax(rank_gap))  # the image farthest from its true rank
 estimates = {"influence": predicted, "one-step": onestep}
-for est in estimates.values():  # the only sign error, in both estimates
-    wrong_sign = np.flatnonzero(np.sign(est) != np.sign(actual))
-    assert wrong_sign.tolist() == [odd]
-
 rest = np.arange(n) != odd
 a_idx, b_idx = np.triu_indices(n, 1)  # every pair of images once
 odd_stats = {}
@@ -481,14 +478,18 @@ step_one = theta_onestep[odd] - model.theta_  # its one-step estimate
 len_true, len_one = np.linalg.norm(step_true), np.linalg.norm(step_one)
 cosine = step_true @ step_one / (len_true * len_one)
 
+# %% tags=["remove-input"]
+for est in estimates.values():  # the only sign error, in both estimates
+    assert np.flatnonzero(np.sign(est) != np.sign(actual)).tolist() == [odd]
+
 # %%
 print(f"image #{odd} (a {digit[odd]}, h = {h[odd]:.3f}), "
       "change in test loss:")
 print(f"  actual {actual[odd]:+.5f}, influence {predicted[odd]:+.5f}, "
       f"one-step {onestep[odd]:+.5f}")
 for name, s in odd_stats.items():
-    print(f"{name:>9}: share of squared rank differences "
-          f"{s['share']:.3f}, Spearman without it {s['rho without']:.5f}, "
+    print(f"{name:>9}: share of squared rank differences {s['share']:.3f},")
+    print(f"{'':>11}Spearman without it {s['rho without']:.5f}, "
           f"pairs ordered wrongly {s['discordant']} of {len(a_idx)}")
 print(f"step length: refit {len_true:.3f}, one-step {len_one:.3f}, "
       f"cosine {cosine:.4f}")
@@ -583,16 +584,10 @@ for l2 in l2_values:
 # $\lambda \le 10^{-2}$, and there is none at larger penalties.
 
 # %%
-assert sweep.n_unmoved.sum() == 0
 smallest = np.abs(sweep.actual[-1]).min()  # at l2 = 1e-5
-assert 1e-12 < smallest < 1e-11
-for k, l2 in enumerate(l2_values):
-    expected = [odd] if l2 <= 1e-2 else []
-    for name in ("influence", "onestep"):
-        assert sweep.sign_errors(name)[k].tolist() == expected
 rho_without_odd = sweep.spearman_without([odd])
-print("every refit moves; the smallest |actual change| at l2 = 1e-5 "
-      "lies between 1e-12 and 1e-11")
+print("every refit moves; the smallest |actual change| at l2 = 1e-5")
+print("lies between 1e-12 and 1e-11")
 # a warm-started refit that stopped once ||grad R_{-i}|| <= 1e-10 would not
 # move at all for the images whose own gradient is already that small
 model_small = LogisticRegression(l2=l2_values[-1]).fit(X, y)
@@ -602,6 +597,16 @@ print(f"images with ||grad L(z_i)|| <= 1e-10 at l2 = 1e-5: {n_below_tol}")
 print(f"Spearman at l2 = 1e-5 without image #{odd}: influence "
       f"{rho_without_odd['influence'][-1]:.4f}, "
       f"one-step {rho_without_odd['onestep'][-1]:.4f}")
+
+# %% tags=["remove-input"]
+for k, l2 in enumerate(l2_values):  # the sign errors of both estimates, at every penalty
+    expected = [odd] if l2 <= 1e-2 else []
+    for name in ("influence", "onestep"):
+        assert sweep.sign_errors(name)[k].tolist() == expected
+
+# %% tags=["remove-input"]
+assert sweep.n_unmoved.sum() == 0
+assert 1e-12 < smallest < 1e-11
 
 # %% tags=["remove-input"]
 di_sweep = {}
@@ -631,7 +636,7 @@ for key, value in di_sweep.items():
     glue(key, value, display=False)
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.3))
+fig, axes = plt.subplots(2, 1, figsize=(6.8, 8.0))
 lines = [("pearson_influence", "o-", "influence function, Pearson"),
          ("pearson_onestep", "x-", "one-step Newton, Pearson"),
          ("spearman_influence", "o--", "influence function, Spearman"),
@@ -642,7 +647,7 @@ for attr, style, label in lines:
                      mfc="white" if "spearman" in attr else None,
                      label=label)
 axes[0].set_ylabel("correlation, predicted against actual")
-axes[0].legend(fontsize="small")
+axes[0].legend(fontsize=9)
 axes[1].semilogx(sweep.l2_values, sweep.max_leverage, "s-", color="C2")
 axes[1].set_ylabel(r"largest generalized leverage $\max_i h_i$")
 axes[1].set_ylim(0, 1)
@@ -655,12 +660,12 @@ plt.close(fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-di-penalty
-# :alt: Two line plots against the penalty on a logarithmic axis. Left, solid lines: the Pearson correlation of the influence function falls steadily as the penalty shrinks, while the one-step Newton correlation stays close to 1. Dashed lines: the Spearman correlations of both estimates lie close together and fall only a little. Right, the largest generalized leverage rises towards 1 as the penalty shrinks.
+# :alt: Two line plots against the penalty on a logarithmic axis. Top, solid lines: the Pearson correlation of the influence function falls steadily as the penalty shrinks, while the one-step Newton correlation stays close to 1. Dashed lines: the Spearman correlations of both estimates lie close together and fall only a little. Bottom, the largest generalized leverage rises towards 1 as the penalty shrinks.
 # :name: fig-di-penalty
 #
-# Left: Pearson (solid) and Spearman (dashed) correlation between predicted and actual
+# Top: Pearson (solid) and Spearman (dashed) correlation between predicted and actual
 # leave-one-out changes in the test loss, for the influence function and the one-step
-# Newton estimate, against the penalty $\lambda$. Right: the largest generalized leverage.
+# Newton estimate, against the penalty $\lambda$. Bottom: the largest generalized leverage.
 # The dotted line marks the penalty used in the rest of the chapter.
 # ```
 
@@ -694,7 +699,7 @@ slider(
 
 # %% [markdown]
 # **Try it.** The slider steps through the seven penalties of the sweep, starting at the
-# smallest. Each frame is the left panel of {numref}`fig-di-pred-actual` at one penalty,
+# smallest. Each frame is the top panel of {numref}`fig-di-pred-actual` at one penalty,
 # drawn to its own scale: round dots for the influence function, squares for the one-step
 # Newton estimate, and a table of that frame's correlations and largest leverage. Move the
 # slider to the left (drag it, or Tab to it and press the arrow keys): as $\lambda$ grows,
@@ -752,7 +757,6 @@ cumulative = group_removal(model, X, y, x_t, y_t,
                            [order_helpful[:k] for k in ks],
                            {"influence": predicted, "onestep": onestep})
 prob_7 = sigmoid(cumulative.thetas @ x_t[0])  # P(7) after each removal
-assert np.any(prob_7 < 0.5)
 k_flip = int(ks[np.argmax(prob_7 < 0.5)])
 print(f"the prediction flips to '1' after removing the {k_flip} "
       "most helpful images")
@@ -764,6 +768,9 @@ for k in [1, 2, 5, 20]:
     print(f"{k:3d}{cumulative.actual[k]:9.3f}"
           f"{cumulative.predicted['influence'][k]:20.3f}"
           f"{cumulative.predicted['onestep'][k]:18.3f}{prob_7[k]:8.3f}")
+
+# %% tags=["remove-input"]
+assert np.any(prob_7 < 0.5)
 
 # %% tags=["remove-input"]
 di_cumulative = {"di-k-flip": k_flip}
@@ -813,7 +820,7 @@ for key, value in di_groups.items():
     glue(key, value, display=False)
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 3, figsize=(14, 4.3))
+fig, axes = plt.subplots(3, 1, figsize=(6.8, 10.1))
 ax = axes[0]
 ax.plot(ks, cumulative.actual, "o-", label="actual (refit)")
 ax.plot(ks, cumulative.predicted["onestep"], "x-",
@@ -823,7 +830,7 @@ ax.plot(ks, cumulative.predicted["influence"], "s-",
 ax.axvline(k_flip, color="0.6", ls=":", lw=1, label="prediction flips")
 ax.set_xlabel("k, number of most helpful images removed")
 ax.set_ylabel("change in test loss")
-ax.legend(fontsize="small")
+ax.legend(fontsize=9)
 styles = [("random", "o", "C0", 0.985), ("similar", "s", "C1", 1.015)]
 for kind, mk, col, shift in styles:
     a = {key: np.array([agreement[kind, k][key] for k in sizes])
@@ -837,12 +844,14 @@ for kind, mk, col, shift in styles:
                            a["ratio_q3"] - a["ratio_median"]],
                      marker=mk, color=col, capsize=3, label=kind)
 axes[1].set_xlabel("group size k")
-axes[1].set_ylabel("correlation over groups, predicted against actual")
-axes[1].legend(fontsize="small")
+axes[1].set_ylabel("correlation over groups,\npredicted against actual")
+axes[1].legend(fontsize=9)
 axes[2].axhline(1, color="0.4", ls="--", lw=1)
 axes[2].set_xlabel("group size k")
-axes[2].set_ylabel("actual / predicted change (median and quartiles)")
-axes[2].legend(fontsize="small")
+axes[2].set_ylabel("actual / predicted change\n(median and quartiles)")
+for ax in axes:  # k counts images
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+axes[2].legend(fontsize=9)
 fig.tight_layout()
 glue("fig-di-groups", fig, display=False)
 plt.close(fig)
@@ -850,17 +859,17 @@ plt.close(fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-di-groups
-# :alt: Three panels. Left, the change in test loss against the number k of most helpful images removed: the actual change jumps after two images and keeps rising, while the sums of influences and of one-step estimates stay far below it. Middle, Pearson and Spearman correlations over 50 groups against group size for random and similar groups; Spearman stays high, Pearson is lower and more variable. Right, the median ratio of actual to predicted change, with quartile bars, rising above 1 as the groups grow.
+# :alt: Three panels. Top, the change in test loss against the number k of most helpful images removed: the actual change jumps after two images and keeps rising, while the sums of influences and of one-step estimates stay far below it. Middle, Pearson and Spearman correlations over 50 groups against group size for random and similar groups; Spearman stays high, Pearson is lower and more variable. Bottom, the median ratio of actual to predicted change, with quartile bars, rising above 1 as the groups grow.
 # :name: fig-di-groups
 #
-# Removing groups. Left: change in the test loss after removing the $k$ most helpful images
+# Removing groups. Top: change in the test loss after removing the $k$ most helpful images
 # together, refitted, against the sums of their individual predictions; the dotted line marks
 # where the model's prediction for the test image flips. Middle: correlation between the
 # summed influences and the actual effects over {glue:text}`di-n-groups` random groups and
-# {glue:text}`di-n-groups` groups of similar images, per group size. Right: median and quartiles of the ratio actual/predicted.
+# {glue:text}`di-n-groups` groups of similar images, per group size. Bottom: median and quartiles of the ratio actual/predicted.
 # ```
 #
-# The left panel of {numref}`fig-di-groups` is the striking one. Removing the single most
+# The top panel of {numref}`fig-di-groups` is the striking one. Removing the single most
 # helpful image raises the test loss by {glue:text}`di-cum-actual-1:.3f` (predicted
 # {glue:text}`di-cum-pred-1:.3f`; one-step {glue:text}`di-cum-onestep-1:.3f`). Removing the two
 # most helpful images together raises it by {glue:text}`di-cum-actual-2:.3f`, while the sum
@@ -1060,7 +1069,7 @@ print("my_onestep is more than 10 times faster than the refits")
 # Generalise {eq}`eq-di-onestep` to a group $G$: write one Newton step from $\hat\theta$ on
 # $R_{-G} = R - \sum_{i \in G} L(z_i, \cdot)$ using `model.hessian` and `model.grad`. Apply
 # it to the cumulative removal of the $k$ most helpful images in {numref}`fig-di-groups`
-# and add it to the left panel. Why does it capture the jump at $k = 2$ that the sum of
+# and add it to the top panel. Why does it capture the jump at $k = 2$ that the sum of
 # individual one-step estimates misses? (Hint: the Woodbury identity.)
 # ```
 #

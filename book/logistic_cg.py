@@ -153,12 +153,14 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     # I_direct[i] = I_up,loss(z_i, z_test)
     I_direct = influence_loss(gd_model, X, y, X_test, y_test)[0]
-assert [w.category for w in caught] == [NotAtOptimumWarning]
-print("NotAtOptimumWarning:", str(caught[0].message).split(":")[0])
+print(textwrap.fill("NotAtOptimumWarning: " + str(caught[0].message).split(":")[0], 72))
 print("\nInfluences (direct solve):")
 for i in range(n):
     print(f"  Training point {i} (x={x[i, 0]}, y={y[i]:.0f}): "
           f"{I_direct[i]:.6f}")
+
+# %% tags=["remove-input"]
+assert [w.category for w in caught] == [NotAtOptimumWarning]
 
 # %% tags=["remove-input"]
 for i in range(n):
@@ -178,10 +180,12 @@ print("Influences (conjugate gradient):")
 for i in range(n):
     print(f"  Training point {i} (x={x[i, 0]}, y={y[i]:.0f}): "
           f"{I_cg[i]:.6f}")
+
+# %% tags=["remove-input"]
 np.testing.assert_allclose(I_cg, I_direct, rtol=0, atol=1e-12)
 
 # %% [markdown]
-# They agree: the cell asserts that the largest difference is below $10^{-12}$, as the
+# They agree: a hidden cell asserts that the largest difference is below $10^{-12}$, as the
 # source's text says it should be.
 #
 # (lc-stale-cg)=
@@ -228,6 +232,8 @@ def cg_solve(hessian_vector_prod_func, v, max_iter=50, tol=1e-10):
 
 # %%
 v_check = np.array([0.3, -0.7])
+
+# %% tags=["remove-input"]
 np.testing.assert_allclose(
     hessian_vector_product(*theta_gd, x[:, 0], y, v_check),
     H_gd @ v_check, rtol=1e-12)
@@ -270,17 +276,23 @@ print("iterations the source's loop ran, per point:", source_iters,
 
 # %%
 err_src = np.max(np.abs(I_source_cg - I_direct))
-assert 1e-8 < err_src < 1e-6  # about 1e-7: not rounding error
 guard_share = 1e-12 / pHp[0][1]  # guard / point 0's first p^T H p
+
+# %% tags=["remove-input"]
+assert 1e-8 < err_src < 1e-6  # about 1e-7: not rounding error
 assert 0.005 < guard_share < 0.02  # about 1 %
 assert all(r[3] < 1e-12 for r in pHp)  # by the third step, below the guard
+
+# %%
 # the package's cg on the same product
 pHp.append([])
 pkg = [cg(hvp, g) for g in gd_model.grad(X, y)]
 I_pkg = np.array([-grad_test @ u for u, _ in pkg])
-np.testing.assert_allclose(I_pkg, I_direct, rtol=0, atol=1e-12)
 print("package's cg on the same product: iterations",
       [info.n_iter for _, info in pkg])
+
+# %% tags=["remove-input"]
+np.testing.assert_allclose(I_pkg, I_direct, rtol=0, atol=1e-12)
 
 # %% tags=["remove-input"]
 lc_source_cg = {"lc-src-iters": int(max(source_iters)),
@@ -293,10 +305,10 @@ for key, value in lc_source_cg.items():
 # the stored output does not come from this code. We could not reconstruct the earlier
 # state that produced it from the exported notebook, and it does not matter: the lesson is
 # to execute a notebook top to bottom before saving it, and to have CI re-run it and
-# compare the stored outputs. Every chapter of this book is checked that way with nbval.
+# compare the stored outputs. Every chapter of this book is checked that way.
 #
 # Re-running also shows a smaller flaw. The source's CG agrees with the direct solve only
-# to about $10^{-7}$ (the cell asserts a difference between $10^{-8}$ and $10^{-6}$), not
+# to about $10^{-7}$ (a hidden cell asserts a difference between $10^{-8}$ and $10^{-6}$), not
 # to rounding error, and it runs all {glue:text}`lc-src-iters` of its iterations instead
 # of the 2 that a $2\times 2$ system needs. The cause is the "safety" term in
 # `alpha = rsold / (p @ Hp + 1e-12)`. The gradients here are small: for point 0 the first
@@ -322,12 +334,14 @@ for key, value in lc_source_cg.items():
 
 # %%
 I_mean = n * I_direct  # the influence under Koh & Liang's mean objective
-np.testing.assert_allclose(-I_mean / n, -I_direct)
 with np.printoptions(precision=6):
     print("I_up,loss (sum objective)    :", I_direct)
     print("I_up,loss (mean objective)   :", I_mean)
     print("predicted change from removal:", -I_direct)
     print("  = -(1/n) x mean objective")
+
+# %% tags=["remove-input"]
+np.testing.assert_allclose(-I_mean / n, -I_direct)
 
 # %% tags=["remove-input"]
 glue("lc-n", int(n), display=False)
@@ -397,12 +411,18 @@ print(f"\ngradient of R after 2,000 steps: ({g2k[0]:.4f}, {g2k[1]:.4f})")
 # %%
 j1, j2, j3 = at.values()
 dw = np.diff(path[[j1, j2, j3], 0])
-np.testing.assert_allclose(dw[1], dw[0], rtol=0.05)  # the same amount
-for v, factor in ((grad_norm, 10), (lam_min, 10),
-                  (np.abs(infl[:, 0]), 100)):
-    ratios = v[[j1, j2]] / v[[j2, j3]]
-    np.testing.assert_allclose(ratios, factor, rtol=0.2)  # about
 print(f"w grows by {dw[0]:.2f} and {dw[1]:.2f} per factor of 10")
+for name, v in (("gradient norm", grad_norm), ("smallest eigenvalue", lam_min),
+                ("|influence of point 0|", np.abs(infl[:, 0]))):
+    ratios = v[[j1, j2]] / v[[j2, j3]]
+    print(f"{name:<24} falls by {ratios[0]:6.1f} and {ratios[1]:6.1f}")
+
+# %% tags=["remove-input"]
+for v, factor in ((grad_norm, 10), (lam_min, 10), (np.abs(infl[:, 0]), 100)):
+    np.testing.assert_allclose(v[[j1, j2]] / v[[j2, j3]], factor, rtol=0.2)  # about
+
+# %% tags=["remove-input"]
+np.testing.assert_allclose(dw[1], dw[0], rtol=0.05)  # the same amount
 
 # %% tags=["remove-input"]
 lc_path = {"lc-g2k-w": float(g2k[0]), "lc-g2k-b": float(g2k[1]),
@@ -417,8 +437,8 @@ for k, name in ((2_000, "2k"), (20_000, "20k"), (200_000, "200k")):
 for key, value in lc_path.items():
     glue(key, value, display=False)
 
-# %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+# %% tags=["hide-input", "remove-output"]
+fig, axes = plt.subplots(3, 1, figsize=(6.8, 10.1))
 axes[0].semilogx(steps, path[:, 0], label="$w$")
 axes[0].semilogx(steps, path[:, 1], label="$b$")
 axes[0].set_ylabel("parameter value")
@@ -437,7 +457,7 @@ axes[2].set_title("Influence depends on when descent stopped",
 for ax in axes:
     ax.set_xlabel("gradient-descent steps (learning rate 0.1)")
     ax.axvline(2_000, color="0.5", ls=":", lw=1)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize=9)
 fig.tight_layout()
 
 # %% tags=["remove-input"]
@@ -446,13 +466,13 @@ plt.close(fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-lc-separable
-# :alt: Three panels against the number of gradient-descent steps on a logarithmic axis from 1 to 200,000. Left, w rises and b falls without levelling off. Middle, on log-log axes, the gradient norm and the smallest Hessian eigenvalue both fall along straight lines. Right, on log-log axes, the absolute influence of point 0 falls steadily while those of points 1 and 2 level off near 0.22. A dotted line marks the source's 2,000 steps.
+# :alt: Three panels against the number of gradient-descent steps on a logarithmic axis from 1 to 200,000. Top, w rises and b falls without levelling off. Middle, on log-log axes, the gradient norm and the smallest Hessian eigenvalue both fall along straight lines. Bottom, on log-log axes, the absolute influence of point 0 falls steadily while those of points 1 and 2 level off near 0.22. A dotted line marks the source's 2,000 steps.
 # :name: fig-lc-separable
 #
-# Gradient descent on the separable three-point problem. Left: $w$ and $b$ grow without
+# Gradient descent on the separable three-point problem. Top: $w$ and $b$ grow without
 # bound, linearly in the logarithm of the step count. Middle: the gradient norm falls like
 # $1/\text{steps}$, and so does the smallest eigenvalue of the Hessian, so the problem never
-# reaches a point where $\nabla R = 0$ with $H$ positive definite. Right: the influences on
+# reaches a point where $\nabla R = 0$ with $H$ positive definite. Bottom: the influences on
 # the test loss at each step. The dotted line marks the source's stopping point.
 # ```
 #
@@ -499,9 +519,11 @@ l2 = 0.1
 model = LogisticRegression(l2=l2).fit(X, y)
 print(f"l2 = {l2}: w = {model.theta_[0]:.6f}, b = {model.theta_[1]:.6f}")
 print(f"Newton iterations: {model.n_iter_}")
-assert model.grad_norm_ <= model.tol
 print(f"gradient norm below tol = {model.tol:.0e}")
 print("Hessian:\n", model.hessian(X, y))
+
+# %% tags=["remove-input"]
+assert model.grad_norm_ <= model.tol
 
 # %% tags=["remove-input"]
 lc_newton = {"lc-w-pen": float(model.theta_[0]),
@@ -541,10 +563,12 @@ for i in range(n):
     print(f"{i:>6} {pred_if[i]:11.4f} {pred_onestep[i]:10.4f} "
           f"{actual[i]:12.4f}")
 # the same signs and the same order of the three points
+
+# %% tags=["remove-input"]
 assert np.all(np.sign(pred_if) == np.sign(actual))
 assert np.array_equal(np.argsort(pred_if), np.argsort(actual))
-# the one-step estimate is closer to retraining for every point
 assert np.all(np.abs(pred_onestep - actual) < np.abs(pred_if - actual))
+# the one-step estimate is closer to retraining for every point
 
 # %% tags=["remove-input"]
 lc_pen = {"lc-pen-if-2": float(pred_if[2]),
@@ -580,11 +604,13 @@ for lam in (0.01, 0.1, 1.0, 10.0):
     f = -influence_loss(mdl, X, y, X_test, y_test)[0, 2]
     sweep.append((h_max, abs(f - a), abs(o - a)))
     print(f"{lam:5.2f} {h_max:18.3f} | {f:19.4f} {o:9.4f} {a:11.4f}")
+
+# %% tags=["remove-input"]
 assert np.all(np.diff(sweep, axis=0) < 0)  # all three fall with lambda
 
 # %% [markdown]
 # As $\lambda$ grows, the largest generalized leverage falls and the three columns meet
-# (the cell asserts that the leverage and both gaps to retraining fall). On
+# (a hidden cell asserts that the leverage and both gaps to retraining fall). On
 # realistic data sets, where each point is one of hundreds, the influence function is
 # usually much closer to retraining; {ref}`digits_influence` measures how close.
 #
@@ -600,19 +626,21 @@ assert np.all(np.diff(sweep, axis=0) < 0)  # all three fall with lambda
 
 # %%
 v = np.array([0.3, -0.7])
-np.testing.assert_allclose(model.hvp(v, X, y), model.hessian(X, y) @ v,
-                           rtol=1e-12)
 G = model.grad(X, y)  # (n, p): one gradient per training point
 U, info = inverse_hvp(model, X, y, G.T, method="cg", return_info=True)
-np.testing.assert_allclose(U, inverse_hvp(model, X, y, G.T),
-                           rtol=1e-9, atol=1e-14)
 rel_tiny = info.residuals / info.residuals[0]
-assert info.converged and np.all(rel_tiny[-1] < 1e-13)  # rounding level
 print(f"CG on the {p}x{p} Hessian: {info.n_iter} iterations")
 print("relative residuals before the last iteration,")
 print("one column per training gradient:")
 print(np.array2string(rel_tiny[:-1], precision=3))
 print("and after it: below 1e-13 in every column")
+
+# %% tags=["remove-input"]
+np.testing.assert_allclose(model.hvp(v, X, y), model.hessian(X, y) @ v,
+                           rtol=1e-12)
+np.testing.assert_allclose(U, inverse_hvp(model, X, y, G.T),
+                           rtol=1e-9, atol=1e-14)
+assert info.converged and np.all(rel_tiny[-1] < 1e-13)  # rounding level
 
 # %% tags=["remove-input"]
 glue("lc-cg-iter-tiny", int(info.n_iter), display=False)
@@ -692,8 +720,11 @@ for key, (_, Xc, yc, Xtc, ytc, lam) in cases.items():
     table[key] = {"kappa": eig[-1] / eig[0], "distinct": n_distinct,
                   "k": int(np.argmax(rel <= 1e-10)),
                   "bound": cg_bound(eig[-1] / eig[0], 1e-10)}
-    assert rel[table[key]["k"]] <= 1e-10
-    assert table[key]["k"] <= table[key]["bound"]
+
+# %% tags=["remove-input"]
+for key, row in table.items():  # converged, within the classical bound
+    assert histories[key][row["k"]] <= 1e-10
+    assert row["k"] <= row["bound"]
 
 # %% [markdown]
 # The table prints, for each case, the iterations to a relative residual of $10^{-10}$,
@@ -778,14 +809,15 @@ for _ in range(p20):
     rs = rs_new
     res_hp.append(float(rs.sqrt()) / float(np.linalg.norm(rhs)))
 res_hp = np.array(res_hp)
+print(f"relative residual at iteration p = {p20}:")
+print("below 1e-30 with 60 digits, above it in float64")
+
+# %% tags=["remove-input"]
 np.testing.assert_allclose(res_hp[:8], histories["scaled"][:8], rtol=1e-6)
 assert res_hp[p20] < 1e-30 < histories["scaled"][p20]
-print(f"relative residual at iteration p = {p20}: below 1e-30 with 60 "
-      "digits, above it in float64")
 
-# %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.3),
-                         gridspec_kw={"width_ratios": [1, 1.6]})
+# %% tags=["hide-input", "remove-output"]
+fig, axes = plt.subplots(2, 1, figsize=(6.8, 8.0))
 plot_cg_residuals(info.residuals / info.residuals[0], ax=axes[0],
                   tolerance=1e-10,
                   labels=[f"v = grad L(z_{i})" for i in range(n)])
@@ -804,7 +836,7 @@ axes[1].set_ylim(1e-22, 3)
 axes[1].set_ylabel(r"relative residual $\|v - H u_k\|_2 / \|v\|_2$")
 axes[1].set_title(f"Generated problem (p = {p20}); "
                   "dotted: k = p and tolerance", fontsize="medium")
-axes[1].legend(fontsize="small", loc="lower left")
+axes[1].legend(fontsize=9, loc="lower left")
 fig.tight_layout()
 
 # %% tags=["remove-input"]
@@ -813,11 +845,11 @@ plt.close(fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-lc-cg
-# :alt: Two plots of CG relative residual, on a log scale, against iteration. Left, the tiny problem: three lines fall to about 1e-16 or below at iteration 2. Right, the generated problem with 20 parameters: of the 200-point problems the dominating-penalty line falls fastest; the moderate-penalty line falls steadily and drops to about 1e-20 at iteration 20; the three-point line drops to rounding level at iteration 4; the badly scaled line falls slowest and crosses 1e-10 after iteration 20, while a dashed line for the same problem in 60-digit arithmetic drops sharply at iteration 20.
+# :alt: Two plots of CG relative residual, on a log scale, against iteration. Top, the tiny problem: three lines fall to about 1e-16 or below at iteration 2. Bottom, the generated problem with 20 parameters: of the 200-point problems the dominating-penalty line falls fastest; the moderate-penalty line falls steadily and drops to about 1e-20 at iteration 20; the three-point line drops to rounding level at iteration 4; the badly scaled line falls slowest and crosses 1e-10 after iteration 20, while a dashed line for the same problem in 60-digit arithmetic drops sharply at iteration 20.
 # :name: fig-lc-cg
 #
-# Conjugate-gradient residuals against iteration. Left: the three solves $Hu = \nabla L(z_i)$
-# of the tiny penalized problem, done after $p = 2$ iterations. Right: a generated logistic
+# Conjugate-gradient residuals against iteration. Top: the three solves $Hu = \nabla L(z_i)$
+# of the tiny penalized problem, done after $p = 2$ iterations. Bottom: a generated logistic
 # regression with $p = 20$. The better conditioned the Hessian, or the fewer its distinct
 # eigenvalues, the sooner CG converges; in exact arithmetic it always stops by $k = p$
 # (dashed: the badly scaled case in 60-digit arithmetic), in floating point an

@@ -138,10 +138,8 @@ print("flipped among the ten largest self-influences:",
 # %% tags=["hide-input"]
 titles = [f"label {7 if y_noisy[i] else 1}\n"
           + ("FLIPPED" if is_flipped[i] else "correct") for i in top]
-axes = plot_images(X_raw[top], titles, ncols=10)
+axes = plot_images(X_raw[top], titles, ncols=5)
 fig = axes[0].figure
-fig.suptitle("the ten training images with the largest self-influence",
-             y=1.02)
 glue("fig-ml-top", fig, display=False)
 plt.close(fig)
 
@@ -183,13 +181,15 @@ glue("ml-top10-flipped", int(is_flipped[top].sum()), display=False)
 # %%
 loss_noisy = noisy_model.loss(X, y_noisy)
 h = generalized_leverage(noisy_model, X, y_noisy)
-np.testing.assert_allclose(si, h * np.expm1(loss_noisy),
-                           rtol=1e-8, atol=1e-14)
 rho_si_loss = spearman(si, loss_noisy)
 print("Spearman correlation of self-influence and training loss: "
       f"{rho_si_loss:.3f}")
 print(f"median leverage: flipped {np.median(h[flipped]):.3f}, "
       f"correct {np.median(h[~is_flipped]):.3f}")
+
+# %% tags=["remove-input"]
+np.testing.assert_allclose(si, h * np.expm1(loss_noisy),
+                           rtol=1e-8, atol=1e-14)
 
 # %% tags=["remove-input"]
 ml_si = {"ml-rho-si-loss": rho_si_loss,
@@ -209,7 +209,7 @@ ax.set_yscale("log")
 ax.set_xlabel(r"training loss $L(z_i, \hat\theta)$ (log scale)")
 ax.set_ylabel(r"self-influence "
               r"$|\mathcal{I}_{\mathrm{up,loss}}(z_i, z_i)|$ (log scale)")
-ax.legend(fontsize="small")
+ax.legend(fontsize=9)
 fig.tight_layout()
 glue("fig-ml-si-loss", fig, display=False)
 plt.close(fig)
@@ -250,7 +250,6 @@ plt.close(fig)
 # %%
 own = self_influence_vs_retraining(noisy_model, X, y_noisy)  # n refits
 rise, predicted_rise = own["actual"], own["influence"]
-assert np.all(rise >= predicted_rise)  # every rise is underestimated
 k = len(flipped)
 top_si = set(np.argsort(-predicted_rise)[:k].tolist())
 top_rise = set(np.argsort(-rise)[:k].tolist())
@@ -261,13 +260,16 @@ own_stats = {
     "ratio-max": float(np.max(rise / predicted_rise)),
     "top-overlap": len(top_si & top_rise),
 }
-print(f"self-influence against the refits: Spearman "
-      f"{own_stats['spearman']:.3f}, Pearson {own_stats['pearson']:.3f} "
+print(f"self-influence against the refits: Spearman {own_stats['spearman']:.3f},")
+print(f"  Pearson {own_stats['pearson']:.3f} "
       f"(one-step: {own_stats['pearson-onestep']:.3f})")
 print(f"actual / predicted rise: at least 1, at most "
       f"{own_stats['ratio-max']:.1f}")
 print(f"the {k} largest by self-influence and by refit share "
       f"{own_stats['top-overlap']} points")
+
+# %% tags=["remove-input"]
+assert np.all(rise >= predicted_rise)  # every rise is underestimated
 
 # %% tags=["remove-input"]
 for key, value in own_stats.items():
@@ -355,7 +357,7 @@ assert min(ml_curves["ml-acc-si-30"], ml_curves["ml-acc-loss-30"]) > (
     acc_noisy_mean + 0.5 * (acc_clean - acc_noisy_mean))
 
 # %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+fig, axes = plt.subplots(2, 1, figsize=(6.8, 8.0))
 styles = {"self-influence": ("C0", "o"), "training loss": ("C1", "s"),
           "random": ("0.5", "^")}
 for name in names:
@@ -371,20 +373,20 @@ axes[1].axhline(acc_clean, color="k", ls="--", lw=1,
 axes[1].set_ylabel("test accuracy after fixing the labels found")
 for ax in axes:
     ax.set_xlabel("training data checked (%)")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
 fig.tight_layout()
 glue("fig-ml-curves", fig, display=False)
 plt.close(fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-ml-curves
-# :alt: Two line plots against the percentage of training data checked, from 0 to 50. Left, the fraction of flipped labels found: the self-influence and training-loss curves rise steeply and almost on top of each other towards 1, close to the dotted perfect-ranking line, while the random curve rises slowly along a straight line. Right, test accuracy after fixing the labels found: the self-influence and training-loss curves climb quickly to the dashed clean-label line, the random curve slowly.
+# :alt: Two line plots against the percentage of training data checked, from 0 to 50. Top, the fraction of flipped labels found: the self-influence and training-loss curves rise steeply and almost on top of each other towards 1, close to the dotted perfect-ranking line, while the random curve rises slowly along a straight line. Bottom, test accuracy after fixing the labels found: the self-influence and training-loss curves climb quickly to the dashed clean-label line, the random curve slowly.
 # :name: fig-ml-curves
 #
-# Left: fraction of the flipped labels found against the fraction of the training data
+# Top: fraction of the flipped labels found against the fraction of the training data
 # checked, in the order of each ranking (the analogue of Fig. 6 of
 # {cite:t}`koh2017understanding`); the dotted line is a ranking that puts every flipped
-# label first. Right: test accuracy after fixing the flipped labels found and refitting; the
+# label first. Bottom: test accuracy after fixing the flipped labels found and refitting; the
 # dashed line is the accuracy of the model trained on clean labels. Means over
 # {glue:text}`ml-n-seeds` random flips of 10% of the labels.
 # ```
@@ -397,7 +399,7 @@ plt.close(fig)
 # {glue:text}`ml-found-loss-30:.3f` and {glue:text}`ml-found-random-30:.3f`. Both informed
 # rankings are far ahead of random checking and close to the perfect ranking, and they are
 # within a few flips of each other: on these digits, self-influence does not beat the
-# training loss. The right panel shows what fixing buys. Starting from a mean test accuracy
+# training loss. The bottom panel shows what fixing buys. Starting from a mean test accuracy
 # of {glue:text}`ml-acc-noisy-mean:.3f`, fixing the labels found in the first 10% checked
 # gives {glue:text}`ml-acc-si-10:.3f` (self-influence) and {glue:text}`ml-acc-loss-10:.3f`
 # (training loss), against {glue:text}`ml-acc-random-10:.3f` for random checking; at 30% the
@@ -463,7 +465,7 @@ ax.plot(100 * checked, np.minimum(1, checked / FLIP), color="0.3", ls=":",
         lw=1, label="perfect ranking")
 ax.set_xlabel("training data checked (%)")
 ax.set_ylabel("fraction of flipped labels found")
-ax.legend(fontsize="small", loc="lower right")
+ax.legend(fontsize=9, loc="lower right")
 fig.tight_layout()
 glue("fig-ml-rare", fig, display=False)
 plt.close(fig)
@@ -484,8 +486,10 @@ plt.close(fig)
 # {glue:text}`ml-rare-loss-30:.3f`. The flipped images that own a private feature are
 # partly memorised: their training loss is modest, so the loss ranking puts them late, but
 # their leverage is close to 1, and {eq}`eq-ml-si` moves them up. Both rankings are worse
-# than on the plain digits, because memorised flips are harder to see by any score computed
-# at $\hat\theta$.
+# than on the plain digits: a memorised flip is fitted well at $\hat\theta$, so its own
+# loss and gradient are small. A score that asks how well the *rest* of the data predicts
+# each label sees it again: the leave-one-out loss of exercise {ref}`ex-ml-3`, computed from
+# $\hat\theta$ by one Newton step, finds more flips than either ranking.
 #
 # The experiment is sized to run in a few seconds. A reader with more time can raise
 # `n_seeds`, vary the flipped fraction `FLIP` and the penalty `L2` (a smaller penalty lets

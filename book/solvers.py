@@ -41,8 +41,7 @@
 # yours will differ. Errors are set by the mathematics and print the same on every
 # machine. So do the iteration counts, except where rounding decides them: CG on an
 # ill-conditioned problem, where the chapter measures how much a count moves and prints it
-# as "about". When the book's tests run the chapters, two notebooks run at once with one
-# BLAS thread each, so the stored timings are single-core.
+# as "about". The stored timings are single-core.
 
 # %%
 import textwrap
@@ -74,7 +73,7 @@ from influence_demo.timing import (
 
 
 def ms(seconds):
-    """A time as '<number> ms', a form the notebook tests normalise."""
+    """A time in milliseconds, as '<number> ms'."""
     return format_time(seconds, unit="ms")
 
 
@@ -144,6 +143,8 @@ print(f"training images with curvature c_i < 1e-3: {np.sum(c < 1e-3)}"
       f" of {n}")
 # the fitted model classifies every training image correctly, so the
 # classes are separable
+
+# %% tags=["remove-input"]
 assert np.all(model.predict(X) == y)
 
 # %% tags=["remove-input"]
@@ -176,8 +177,8 @@ i_once = np.flatnonzero(X[:, lit_once].any(axis=1))  # the images
 ratio = X[i_once[0], lit_once[0]] / X[i_once[0], lit_once[1]]
 print(f"rank of X: {rank} of p = {p}")
 print(f"pixels blank in every training image: {blank.size}")
-print(f"pixels lit in one training image only: {lit_once}, both in "
-      f"image {i_once}:\n  column {lit_once[0]} = {ratio:g} x column "
+print(f"pixels lit in one training image only: {lit_once},")
+print(f"  both in image {i_once}: column {lit_once[0]} = {ratio:g} x column "
       f"{lit_once[1]}")
 
 # an exact basis of the null space: one unit vector per blank pixel,
@@ -185,16 +186,19 @@ print(f"pixels lit in one training image only: {lit_once}, both in "
 N = np.zeros((p, blank.size + 1))
 N[blank, np.arange(blank.size)] = 1.0
 N[lit_once, -1] = 1.0, -ratio
-assert np.all(X @ N == 0) and np.linalg.matrix_rank(N) == p - rank
 
 G = model.grad(X, y)  # training gradients, one row per image
 n_at_l2 = int(np.sum(eig < L2 * (1 + 1e-9)))
 near = (eig >= L2 * (1 + 1e-9)) & (eig < 2 * L2)
 print(f"eigenvalues equal to l2: {n_at_l2}; in (l2, 2 l2): {near.sum()};"
       f" below 2 l2: {n_at_l2 + near.sum()} of {p}")
-print("largest component along the null space: of a training gradient",
-      np.abs(G @ N).max(), "and of a test gradient", np.abs(V.T @ N).max())
+print("largest component along the null space:")
+print("  of a training gradient", np.abs(G @ N).max(),
+      "and of a test gradient", np.abs(V.T @ N).max())
 # the null space is the eigenspace of the eigenvalue l2
+
+# %% tags=["remove-input"]
+assert np.all(X @ N == 0) and np.linalg.matrix_rank(N) == p - rank
 assert n_at_l2 == p - rank
 np.testing.assert_allclose(H @ N, L2 * N, rtol=0, atol=1e-15)
 
@@ -242,9 +246,6 @@ for key, value in null_numbers.items():
 # against the direct solve, `influence_demo.rel_error`.
 
 # %% tags=["timing"]
-# Timing cell: the printed times vary from run to run; the notebook tests
-# normalise "<number> ms" (see tests/nbval_sanitize.cfg), and compare
-# everything else exactly.
 t_direct, U_direct = best_time(inverse_hvp, model, X, y, V, repeats=5)
 t_cg, (U_cg, info_cg) = best_time(
     inverse_hvp, model, X, y, V, method="cg", rtol=1e-8, return_info=True,
@@ -255,7 +256,6 @@ t_lissa, (U_lissa, info_lissa) = best_time(
     return_info=True, repeats=2,
 )
 err_cg = rel_error(U_cg, U_direct)  # rounding moves it by some 20%:
-assert err_cg < 0.9 * below(err_cg)  # print the power of ten above it
 err_lissa = rel_error(U_lissa, U_direct)
 # Times come last on each line, unpadded, so that only the numbers change
 # between runs.
@@ -269,6 +269,9 @@ print(f"{'CG, rtol = 1e-8':<18}{info_cg.n_iter:>11}"
 print(f"{'LiSSA, depth 1000':<18}{info_lissa.n_iter:>11}"
       f"{str(info_lissa.converged):>11}{err_lissa:>17.1e}   "
       f"{ms(t_lissa)}")
+
+# %% tags=["remove-input"]
+assert err_cg < 0.9 * below(err_cg)  # print the power of ten above it
 
 # %% tags=["remove-input"]
 # the worst-case CG bound of (eq-sol-cg-bound) below, residual form
@@ -317,7 +320,7 @@ for key, value in digits_timing.items():
 # {glue:text}`sol-k-many` right-hand sides.
 
 # %% tags=["timing"]
-# Timing cell: the timed runs, best of REPEATS each; the next cell prints them.
+# the timed runs, best of REPEATS each; the next cell prints them
 P_VALUES = (25, 50, 100, 200, 400)
 K_MANY = 100
 LISSA_DEPTH = 100
@@ -332,8 +335,6 @@ rows_many = solver_scaling(
 )
 
 # %% tags=["timing"]
-# Timing cell: the printed times vary from run to run (normalised by the
-# notebook tests).
 def lissa_err(error):
     """LiSSA's error, or the bound it is below when rounding sets it."""
     return "< 1e-13" if error < 1e-13 else f"{error:.1e}"
@@ -365,13 +366,15 @@ for r in rows_many:
 
 # %%
 small = [r for r in rows_one if r["cond"] < 5]  # all but the largest p
+big1, bigk = rows_one[-1], rows_many[-1]
+errors_lissa = [r["error_lissa"] for r in rows_one]
+
+# %% tags=["remove-input"]
 assert all(r["error_lissa"] <= r["lissa_bound"] + 1e-13 for r in rows_one)
 # at small kappa, depth 100 beats CG's rtol = 1e-8 by five orders or more
 assert all(r["error_lissa"] < 1e-5 * r["error_cg"] for r in small)
 # at the largest kappa it does worse than CG
-big1, bigk = rows_one[-1], rows_many[-1]
 assert big1["cond"] > 5 and big1["error_lissa"] > 10 * big1["error_cg"]
-errors_lissa = [r["error_lissa"] for r in rows_one]
 assert errors_lissa[-1] > 1e4 * max(errors_lissa[:-1])
 
 # %% tags=["remove-input"]
@@ -399,8 +402,8 @@ scaling_numbers = {
 for key, value in scaling_numbers.items():
     glue(key, value, display=False)
 
-# %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8), sharey=True)
+# %% tags=["hide-input", "remove-output"]
+fig, axes = plt.subplots(2, 1, figsize=(6.8, 8.0), sharey=True)
 ps = [r["p"] for r in rows_one]
 panels = (
     (axes[0], rows_one, "one right-hand side (k = 1)",
@@ -419,8 +422,9 @@ for ax, rows, title, methods in panels:
     ax.set_xlabel("number of parameters p")
     ax.set_title(title, fontsize="medium")
     ax.grid(True, which="both", alpha=0.3)
-axes[0].set_ylabel(f"time to solve (ms, best of {REPEATS})")
-axes[0].legend(fontsize="small")
+for ax in axes:
+    ax.set_ylabel(f"time to solve (ms, best of {REPEATS})")
+axes[0].legend(fontsize=9)
 fig.tight_layout()
 
 # %% tags=["remove-input"]
@@ -433,8 +437,8 @@ plt.close(fig)
 # :name: fig-sol-timing
 #
 # Time to compute $(H+\delta I)^{-1}V$ on generated L2 logistic regressions, measured when
-# this notebook ran by `influence_demo.timing.solver_scaling` (best of 5). Left: one
-# right-hand side, the `s_test` vector of {cite:t}`koh2017understanding`. Right:
+# this notebook ran by `influence_demo.timing.solver_scaling` (best of 5). Top: one
+# right-hand side, the `s_test` vector of {cite:t}`koh2017understanding`. Bottom:
 # {glue:text}`sol-k-many` right-hand sides.
 # ```
 #
@@ -682,8 +686,8 @@ damp_numbers = {
 for key, value in damp_numbers.items():
     glue(key, value, display=False)
 
-# %% tags=["hide-input"]
-fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8))
+# %% tags=["hide-input", "remove-output"]
+fig, axes = plt.subplots(2, 1, figsize=(6.8, 8.0))
 ax = axes[0]
 low, high = median - counts.min(axis=1), counts.max(axis=1) - median
 ax.errorbar(kappas, median, yerr=[low, high], fmt="o-", capsize=3,
@@ -699,7 +703,7 @@ ax.loglog(kk, 0.5 * np.sqrt(kk) * np.log(2 * np.sqrt(kk) / RTOL), "k--",
 ax.axhline(P_COND, color="0.5", ls=":", lw=1, label=f"p = {P_COND}")
 ax.set_xlabel(r"condition number $\kappa$ of $H + \delta I$")
 ax.set_ylabel("CG iterations to relative residual 1e-8")
-ax.legend(fontsize="x-small")
+ax.legend(fontsize=9)
 ax.grid(True, which="both", alpha=0.3)
 ax = axes[1]
 pos = [delta for delta in dampings if delta > 0]
@@ -720,23 +724,23 @@ plt.close(fig)
 
 # %% [markdown]
 # ```{glue:figure} fig-sol-cg-cond
-# :alt: Left, log-log plot of CG iterations against the condition number. The generated problem's iterations rise roughly like the square root of kappa at first and more slowly later, below the dashed bound, and cross the dotted line p = 100; their range over six row orders is a short error bar from kappa of about 100 on. The digits points lie far below the bound. Right, against damping on a log axis, the relative change of the influences rises steadily while the number of CG iterations falls.
+# :alt: Top, log-log plot of CG iterations against the condition number. The generated problem's iterations rise roughly like the square root of kappa at first and more slowly later, below the dashed bound, and cross the dotted line p = 100; their range over six row orders is a short error bar from kappa of about 100 on. The digits points lie far below the bound. Bottom, against damping on a log axis, the relative change of the influences rises steadily while the number of CG iterations falls.
 # :name: fig-sol-cg-cond
 #
-# Left: CG iterations against the condition number, for a generated problem made
+# Top: CG iterations against the condition number, for a generated problem made
 # ill-conditioned by scaling its columns (median and range over six orders of the training
 # rows) and for digits with increasing damping, with the bound {eq}`eq-sol-cg-bound`.
-# Right: on digits, damping cuts the iterations (blue, right axis) but changes every
+# Bottom: on digits, damping cuts the iterations (blue, right axis) but changes every
 # influence (orange, left axis); the dotted vertical line is the model's own penalty
 # $\lambda$.
 # ```
 #
-# The left panel of {numref}`fig-sol-cg-cond` shows the two regimes. The generated problem
+# The top panel of {numref}`fig-sol-cg-cond` shows the two regimes. The generated problem
 # has eigenvalues spread over the whole range and follows the $\sqrt\kappa$ law at first;
 # digits, with its clustered spectrum, needs far fewer iterations than its condition number
 # suggests. The bound is an upper bound, not a prediction.
 #
-# The right panel is the price. Without damping CG takes {glue:text}`sol-damp-iters-0`
+# The bottom panel is the price. Without damping CG takes {glue:text}`sol-damp-iters-0`
 # iterations on digits. A damping equal to the penalty, $\delta = \lambda$, cuts that to
 # {glue:text}`sol-damp-iters-l2`, but changes the influence matrix by
 # {glue:text}`sol-damp-change-l2:.0%` (the worst test image keeps a rank correlation of
@@ -873,19 +877,22 @@ settings = [  # (plot label, printed label, scale, damping)
 print(f"{'':30}{'relative error after':>36}")
 print(f"{'LiSSA setting':<30}"
       + "".join(f"{f'{j} steps':>12}" for j in (100, 1000, DEPTH)))
-paths = {}
+paths, finals = {}, {}
 for label, text, scale, damping in settings:
     # errors against the UNDAMPED direct solve
     errors, u_last = lissa_path(hvp, v, u_direct, scale, damping, DEPTH)
     u_pkg, _ = lissa(model, X, y, v, scale=scale, damping=damping,
                      depth=DEPTH, warn=False)
-    np.testing.assert_allclose(u_last, u_pkg, rtol=1e-10,
-                               atol=1e-12 * np.abs(u_pkg).max())
-    paths[label] = errors
+    paths[label], finals[label] = errors, (u_last, u_pkg)
     print(f"{text:<30}"
           + "".join(f"{errors[j - 1]:12.1e}" for j in (100, 1000, DEPTH)))
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"]
+for u_last, u_pkg in finals.values():  # the recursion above is the package's lissa
+    np.testing.assert_allclose(u_last, u_pkg, rtol=1e-10,
+                               atol=1e-12 * np.abs(u_pkg).max())
+
+# %% tags=["hide-input", "remove-output"]
 fig, ax = plt.subplots(figsize=(6.5, 4))
 steps = np.arange(1, DEPTH + 1)
 colors = ["C2", "C0", "C3", "C1"]
@@ -898,7 +905,7 @@ for (label, _, scale, damping), color in zip(settings, colors):
 ax.set_xlabel("LiSSA depth J (full-batch steps)")
 ax.set_ylabel("relative error against the undamped direct solve")
 ax.set_ylim(1e-12, 10)
-ax.legend(fontsize="small", loc="lower left")
+ax.legend(fontsize=9, loc="lower left")
 ax.grid(True, which="both", alpha=0.3)
 fig.tight_layout()
 
@@ -945,7 +952,6 @@ w = Q.T @ v  # the test gradient in the eigenbasis of H
 x_eig = w / eig  # H^{-1} v in the eigenbasis
 low = eig < 2 * L2
 # the slowest direction v reaches is the first one above the null space
-assert abs(w[n_at_l2]) > 1e-6 * np.linalg.norm(v)
 share_v = np.sum(w[low] ** 2) / np.sum(w**2)
 share_x = np.sum(x_eig[low] ** 2) / np.sum(x_eig**2)
 print(f"eigenvalues below 2 l2 carry {share_v:.0%} of |v|^2 "
@@ -953,6 +959,9 @@ print(f"eigenvalues below 2 l2 carry {share_v:.0%} of |v|^2 "
 # damping by l2 scales each component of H^-1 v by mu / (mu + l2)
 damped_change = (np.linalg.norm(w / (eig + L2) - x_eig)
                  / np.linalg.norm(x_eig))
+
+# %% tags=["remove-input"]
+assert abs(w[n_at_l2]) > 1e-6 * np.linalg.norm(v)
 np.testing.assert_allclose(
     damped_change, err_at["s = 1.1 lam_max, delta = lam"][2], rtol=1e-6)
 
@@ -1000,10 +1009,12 @@ print(f"  relative error against direct {err_tuned:.1e}")
 depths = np.arange(1, depth_needed + 1)
 res_path = (np.linalg.norm((1 - eig / scale) ** (depths[:, None] + 1) * w,
                            axis=1) / np.linalg.norm(v))
-np.testing.assert_allclose(res_path[-1], res_tuned, rtol=1e-6)
 depth_enough = int(depths[np.argmax(res_path <= 1e-3)])
 print(f"the spectrum predicts this residual; 1e-3 is reached at depth "
       f"{depth_enough}")
+
+# %% tags=["remove-input"]
+np.testing.assert_allclose(res_path[-1], res_tuned, rtol=1e-6)
 
 # %% tags=["remove-input"]
 tuned_numbers = {
@@ -1313,7 +1324,6 @@ print(f"converged {info.converged} after {info.n_iter} "
 # times can go either way; the gap opens as $p$ grows.
 
 # %% tags=["timing"]
-# Timing cell: the times vary from run to run (normalised by the tests).
 from functools import partial
 
 from influence_demo.datasets import logistic_problem

@@ -8,7 +8,8 @@ the exact influence entry by entry. Each replaces the exact
 
 .. math::
 
-    \mathcal I = -G_{\text{test}}\,(C + \delta I)^{-1}G^\top, \qquad
+    \mathcal I = -G_{\text{test}}\,(C + \delta I)^{-1}G^\top,
+
     C = \sum_i \nabla^2 L(z_i) + \lambda I \ \text{(or the Gauss–Newton matrix)},
 
 by something cheaper:

@@ -4,8 +4,8 @@ Conventions (the notation page of the book states them once, with a comparison t
 
 .. math::
 
-    \mathcal I_{\text{up,params}}(z) = -H^{-1}\nabla_\theta L(z,\hat\theta), \qquad
-    \mathcal I_{\text{up,loss}}(z, z_{\text{test}}) =
+    \mathcal I_{\text{up,params}}(z) &= -H^{-1}\nabla_\theta L(z,\hat\theta), \\
+    \mathcal I_{\text{up,loss}}(z, z_{\text{test}}) &=
         -\nabla_\theta L(z_{\text{test}},\hat\theta)^\top H^{-1}\nabla_\theta L(z,\hat\theta),
 
 with :math:`H = \nabla^2 R(\hat\theta)` for

@@ -213,9 +213,9 @@ def ls_state(x, y, selected):
 
     .. math::
 
-        h_{ii} = x_i^\top (X^\top X)^{-1} x_i, \qquad
-        \mathcal I_{\text{up,params}}(z_i) = (X^\top X)^{-1} x_i e_i, \qquad
-        \hat\theta_{-i} = \hat\theta - \frac{\mathcal I_{\text{up,params}}(z_i)}{1 - h_{ii}} .
+        h_{ii} &= x_i^\top (X^\top X)^{-1} x_i, \qquad
+        \mathcal I_{\text{up,params}}(z_i) = (X^\top X)^{-1} x_i e_i, \\
+        \hat\theta_{-i} &= \hat\theta - \frac{\mathcal I_{\text{up,params}}(z_i)}{1 - h_{ii}} .
 
     Parameters
     ----------
@@ -298,9 +298,9 @@ def _check_ls(x, y, selected):
 
 _LS_ROWS = [
     ("fit", "fit to all points, \u03b8\u0302", None),
-    ("act", "exact leave-one-out: change \u03b8\u0302\u208b\u1d62 \u2212 \u03b8\u0302", "loo"),
-    ("inf", "influence function: \u2212I", "influence"),
-    ("lev", "with the leverage factor: \u2212I/(1 \u2212 h\u1d62\u1d62)", "leverage"),
+    ("act", "exact leave-one-out, \u03b8\u0302\u208b\u1d62 \u2212 \u03b8\u0302", "loo"),
+    ("inf", "influence function, \u2212I", "influence"),
+    ("lev", "with the leverage factor, \u2212I/(1 \u2212 h\u1d62\u1d62)", "leverage"),
 ]
 
 
@@ -438,6 +438,10 @@ def interactive_ls(
         f'<td data-out="{key}-b">{_fmt(values[key][1])}</td></tr>'
         for key, label, line_name in _LS_ROWS
     )
+    # the first row is the fit itself; the others are changes of it, under their own heading
+    first_row_end = rows.index("</tr>") + len("</tr>")
+    rows = (rows[:first_row_end] + '<tr><th colspan="3">change when the selected point is '
+            "removed</th></tr>" + rows[first_row_end:])
     factor = "\u221e" if state["status"] == "leverage-one" else f"{1 / state['one_minus_h']:.3f}"
     parts = [
         f'<figure class="idw idw-ls" id="{uid}" data-influence-demo="ls" '
@@ -494,14 +498,17 @@ def slider(
     alt=None,
     width=560,
     height=420,
+    shared_axes=True,
 ):
     r"""Predicted-against-actual scatter plots, one per frame, and a slider that swaps them.
 
     Every frame is computed by the notebook and drawn here once; the slider only shows one
-    frame at a time and writes that frame's numbers into a table. Each frame has its own
-    axes (equal on both, with the dashed line :math:`y = x`), so the shape of the scatter
-    stays readable when its scale changes by orders of magnitude. The slider is a native
-    range input: the arrow keys, Home and End move it. Points are drawn at whole SVG units
+    frame at a time and writes that frame's numbers into a table. All frames share one pair
+    of axes (equal on both, with the dashed line :math:`y = x`), so moving the slider moves
+    the points, not the scale; ``shared_axes=False`` gives each frame its own, for frames
+    whose scales differ by orders of magnitude. The slider is a native range input, with
+    the first and last frames' labels at its ends: the arrow keys, Home and End move
+    it. Points are drawn at whole SVG units
     (finer than a dot, and about 10 bytes a point); the numbers in the table, and in the
     state, keep full precision.
 
@@ -528,6 +535,8 @@ def slider(
         Caption under the figure; text alternative of the first frame.
     width, height : int
         Size of the drawing in SVG units.
+    shared_axes : bool, default True
+        One pair of axes for every frame; False gives each frame its own limits.
 
     Returns
     -------
@@ -556,9 +565,11 @@ def slider(
     stat_names = list(frames[0]["stats"])
     classes = ["idw-dots", "idw-squares"]
     groups, meta = [], []
+    everything = np.concatenate([np.concatenate([f["x"], *f["y"]]) for f in frames])
+    shared = _padded(everything, 0.05, 0.05)
+    axes = _Frame(plot, shared, shared).axes(xlabel, ylabel) if shared_axes else ""
     for k, f in enumerate(frames):
-        data = np.concatenate([f["x"], *f["y"]])
-        lim = _padded(data, 0.05, 0.05)
+        lim = shared if shared_axes else _padded(np.concatenate([f["x"], *f["y"]]), 0.05, 0.05)
         fr = _Frame(plot, lim, lim)
         paths = "".join(
             f'<path class="{cls}" d="'
@@ -573,7 +584,7 @@ def slider(
         groups.append(
             f'<g class="idw-frame" data-frame="{k}" '
             f'visibility="{"visible" if k == start else "hidden"}">'
-            f"{fr.axes(xlabel, ylabel)}{diag}{paths}</g>"
+            f"{'' if shared_axes else fr.axes(xlabel, ylabel)}{diag}{paths}</g>"
         )
         shown = {s: format(f["stats"][s], stat_format) for s in stat_names}
         meta.append({"label": f["label"], "value": f["value"], "stats": f["stats"], "shown": shown})
@@ -598,13 +609,16 @@ def slider(
         f'<figure class="idw idw-slider" id="{uid}" data-influence-demo="slider" '
         f'data-frames="{_attr(meta)}" data-state="{_attr(state)}">',
         f'<div class="idw-controls"><label for="{uid}-range">{html.escape(name)}</label>'
+        f'<span class="idw-end" aria-hidden="true">{html.escape(meta[0]["label"])}</span>'
         f'<input class="idw-range" id="{uid}-range" type="range" min="0" max="{len(frames) - 1}" '
-        f'step="1" value="{start}" aria-valuetext="{html.escape(first["label"])}"/></div>',
+        f'step="1" value="{start}" aria-valuetext="{html.escape(first["label"])}"/>'
+        f'<span class="idw-end" aria-hidden="true">{html.escape(meta[-1]["label"])}</span></div>',
         f'<p>Showing <b data-out="label">{html.escape(first["label"])}</b></p>',
         f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="{uid}-title" '
         f'aria-describedby="{uid}-desc">',
         f'<title id="{uid}-title">{html.escape(ylabel)} against {html.escape(xlabel)}</title>',
         f'<desc id="{uid}-desc">{html.escape(alt)}</desc>',
+        axes,
         *groups,
         "</svg>",
         f"<p>{legend}<span>· dashed line: y = x</span></p>",

@@ -6,9 +6,9 @@ removing :math:`z_i` changes :math:`\hat\theta` by exactly
 
 .. math::
 
-    \hat\theta_{-i} - \hat\theta = -\frac{(X^\top X)^{-1} x_i e_i}{1 - h_{ii}}
-    = -\frac{\mathcal I_{\text{up,params}}(z_i)}{1 - h_{ii}}, \qquad
-    e_i = y_i - x_i^\top\hat\theta,\quad h_{ii} = x_i^\top (X^\top X)^{-1} x_i,
+    \hat\theta_{-i} - \hat\theta &= -\frac{(X^\top X)^{-1} x_i e_i}{1 - h_{ii}}
+    = -\frac{\mathcal I_{\text{up,params}}(z_i)}{1 - h_{ii}}, \\
+    e_i &= y_i - x_i^\top\hat\theta,\quad h_{ii} = x_i^\top (X^\top X)^{-1} x_i,
 
 so the influence function is off by exactly the leverage factor :math:`1/(1-h_{ii})`.
 """

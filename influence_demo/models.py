@@ -12,9 +12,9 @@ margin :math:`s = x^\top\theta`. So every per-example gradient is a multiple of
 
 .. math::
 
-    \nabla_\theta L(z_i, \theta) = \ell'(s_i)\, x_i, \qquad
-    \nabla^2_\theta L(z_i, \theta) = \ell''(s_i)\, x_i x_i^\top, \qquad
-    H = X^\top \operatorname{diag}(\ell''(s)) X + \lambda I .
+    \nabla_\theta L(z_i, \theta) &= \ell'(s_i)\, x_i, \qquad
+    \nabla^2_\theta L(z_i, \theta) = \ell''(s_i)\, x_i x_i^\top, \\
+    H &= X^\top \operatorname{diag}(\ell''(s)) X + \lambda I .
 
 The models take the design matrix as given; use :func:`add_intercept` to fit a bias.
 """

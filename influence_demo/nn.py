@@ -15,9 +15,9 @@ where :math:`f(x, \theta) \in \mathbb R^K` are the logits and the labels are
 
 .. math::
 
-    \nabla_\theta L(z_i,\theta) = J_i^\top r_i, \qquad
-    G = \sum_i J_i^\top \bigl(\operatorname{diag}(p_i) - p_i p_i^\top\bigr) J_i + \lambda I,
-    \qquad H = G + \sum_i \sum_c r_{ic}\, \nabla^2_\theta f_c(x_i, \theta).
+    \nabla_\theta L(z_i,\theta) &= J_i^\top r_i, \\
+    G &= \sum_i J_i^\top \bigl(\operatorname{diag}(p_i) - p_i p_i^\top\bigr) J_i + \lambda I, \\
+    H &= G + \sum_i \sum_c r_{ic}\, \nabla^2_\theta f_c(x_i, \theta).
 
 :math:`G` is the generalized Gauss–Newton matrix (GGN): positive definite for
 :math:`\lambda > 0` at every :math:`\theta`. :math:`H` is the Hessian; for softmax

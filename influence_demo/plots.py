@@ -79,7 +79,7 @@ def plot_predicted_vs_actual(
     ax.plot(lims, lims, color="0.4", lw=1, ls="--", label="y = x", zorder=0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize="small", loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     return ax, stats
 
 
@@ -127,7 +127,7 @@ def plot_cg_residuals(residuals, ax=None, tolerance=None, labels=None):
     ax.set_xlabel("CG iteration")
     ax.set_ylabel(r"residual $\|b - A x_k\|_2$")
     if R.shape[1] > 1 or labels is not None:
-        ax.legend(fontsize="small")
+        ax.legend(fontsize=9)
     return ax
 
 
@@ -219,12 +219,76 @@ def plot_images(images, titles=None, ncols=5, shape=(8, 8), axes=None, cmap="gra
     k = images.shape[0]
     if axes is None:
         nrows = int(np.ceil(k / ncols))
-        _, axes = plt.subplots(nrows, ncols, figsize=(1.6 * ncols, 1.9 * nrows), squeeze=False)
+        width = min(1.6, 6.8 / ncols)  # at most the book's 6.8 in column
+        _, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, 1.2 * width * nrows),
+                               squeeze=False)
     axes = np.ravel(axes)
     for j, ax in enumerate(axes):
         ax.set_axis_off()
         if j < k:
             ax.imshow(images[j].reshape(shape), cmap=cmap, vmin=0, vmax=1)
             if titles is not None:
-                ax.set_title(titles[j], fontsize="small")
+                ax.set_title(titles[j], fontsize=9)
     return axes
+
+
+def plot_helpful_harmful(test_image, helpful, harmful, test_title=None, helpful_titles=None,
+                         harmful_titles=None, shape=(8, 8), width=6.8):
+    """A test image beside rows of its most helpful and most harmful training images.
+
+    The picture of "which training points made this prediction": the test image on the
+    left, the helpful images in the top row and the harmful ones below, sized for the
+    book's column. Used in the chapter :ref:`digits_influence` and on the book's first page.
+
+    Parameters
+    ----------
+    test_image : array_like, shape (rows * columns,)
+        The flattened test image, values in [0, 1].
+    helpful, harmful : array_like, shape (k, rows * columns)
+        The flattened training images of each row (the same ``k`` for both).
+    test_title : str, optional
+        The title above the test image.
+    helpful_titles, harmful_titles : sequence of str, optional
+        One title per training image (for example the digit and its influence).
+    shape : tuple of int, default (8, 8)
+        The shape each image is reshaped to.
+    width : float, default 6.8
+        The figure's width in inches.
+
+    Returns
+    -------
+    matplotlib Figure
+        The figure, not shown; glue it or close it.
+
+    Raises
+    ------
+    ValueError
+        If the two rows hold different numbers of images.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plot_helpful_harmful(np.zeros(64), np.eye(64)[:3], np.eye(64)[3:6])
+    >>> len(fig.axes)  # the test image and two rows of three
+    7
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    helpful, harmful = np.atleast_2d(helpful), np.atleast_2d(harmful)
+    if helpful.shape[0] != harmful.shape[0]:
+        raise ValueError(f"the rows hold {helpful.shape[0]} helpful and {harmful.shape[0]} "
+                         "harmful images; give the same number of each")
+    k = helpful.shape[0]
+    fig = plt.figure(figsize=(width, 3.9))
+    grid = fig.add_gridspec(2, k + 2, width_ratios=[1.3, 0.3] + [1] * k)
+    plot_images(np.atleast_2d(test_image), None if test_title is None else [test_title],
+                shape=shape, axes=[fig.add_subplot(grid[:, 0])])
+    rows = [(helpful, helpful_titles, "helpful"), (harmful, harmful_titles, "harmful")]
+    for row, (images, titles, name) in enumerate(rows):
+        axes = [fig.add_subplot(grid[row, 2 + c]) for c in range(k)]
+        plot_images(images, titles, shape=shape, axes=axes)
+        axes[0].text(-0.35, 0.5, name, transform=axes[0].transAxes, rotation=90,
+                     ha="center", va="center", fontsize="medium")
+    fig.tight_layout()
+    return fig

@@ -6,6 +6,7 @@ import pytest
 from influence_demo import coursework
 from influence_demo.coursework import (
     check_cg,
+    check_chunked_hessian,
     check_datainf,
     check_hvp,
     check_lds,
@@ -13,6 +14,7 @@ from influence_demo.coursework import (
     check_loo_ols,
     check_loo_onestep,
     check_mlp_hvp,
+    check_ridge_removal,
     check_self_influence,
 )
 
@@ -474,7 +476,8 @@ def test_loo_onestep_transposed(capsys):
 
 CHECKERS = [
     check_loo_ols, check_logistic_grad, check_hvp, check_cg, check_self_influence,
-    check_loo_onestep, check_mlp_hvp, check_lds, check_datainf,
+    check_loo_onestep, check_mlp_hvp, check_lds, check_datainf, check_chunked_hessian,
+    check_ridge_removal,
 ]
 
 
@@ -530,3 +533,79 @@ def test_course_page_shows_the_real_output(capsys):
     code, shown = re.findall(r"```(?:python|text)\n(.*?)```", section, flags=re.S)[:2]
     exec(compile(code, "course.md", "exec"), {})
     assert capsys.readouterr().out.strip() == shown.strip()
+
+
+def _chunk_sum(chunks, theta, weigh):
+    from influence_demo.models import sigmoid
+
+    parts = []
+    for Xb, _ in chunks:
+        s = sigmoid(Xb @ theta)
+        parts.append(weigh(Xb, s * (1 - s)))
+    return parts
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda ch, th, l2: sum(p + l2 * np.eye(len(th)) for p in _chunk_sum(
+        ch, th, lambda Xb, c: Xb.T @ (c[:, None] * Xb))),
+     "the penalty is added once per chunk (3 chunks here)"),
+    (lambda ch, th, l2: sum(_chunk_sum(ch, th, lambda Xb, c: Xb.T @ (c[:, None] * Xb)))
+     / sum(len(y) for _, y in ch) + l2 * np.eye(len(th)),
+     "the data term is divided by n = 6"),
+    (lambda ch, th, l2: sum(_chunk_sum(ch, th, lambda Xb, c: Xb.T @ Xb * c.mean()))
+     + l2 * np.eye(len(th)),
+     "each chunk's curvature weights c_i = sigmoid(s_i)(1 - sigmoid(s_i)) are averaged"),
+])
+def test_chunked_hessian_names_the_mistake(wrong, hint, capsys):
+    assert check_chunked_hessian(wrong) is False
+    out = capsys.readouterr().out
+    assert hint in out and "X (the chunks stacked) of shape" in out and "chunk sizes" in out
+
+
+def _ridge_pieces(X, y, X_test, y_test, l2, intercept_penalised=False):
+    """The closed-form pieces of ridge with an unpenalised last coordinate (the intercept)."""
+    P = l2 * np.diag(np.r_[np.ones(X.shape[1] - 1), float(intercept_penalised)])
+    H = 2 * X.T @ X + P
+    theta = np.linalg.solve(H, 2 * X.T @ y)
+    e, e_t = y - X @ theta, y_test - X_test @ theta
+    h = 2 * np.einsum("ij,ji->i", X, np.linalg.solve(H, X.T))
+    step = X_test @ np.linalg.solve(H, (-2 * e[:, None] * X).T)  # x_t^T H^{-1} grad_i
+    return e_t, h, step
+
+
+def ridge_removal_correct(X, y, X_test, y_test, l2, intercept_penalised=False):
+    e_t, h, step = _ridge_pieces(X, y, X_test, y_test, l2, intercept_penalised)
+    d = step / (1 - h)
+    return -2 * e_t[:, None] * d + d**2
+
+
+def test_ridge_removal_correct(capsys):
+    expect_pass(check_ridge_removal, ridge_removal_correct, capsys)
+
+
+def test_ridge_removal_first_order(capsys):
+    def fn(X, y, X_test, y_test, l2):
+        e_t, _, step = _ridge_pieces(X, y, X_test, y_test, l2)
+        return -2 * e_t[:, None] * step
+
+    expect_fail(check_ridge_removal, fn, capsys, "first-order prediction")
+
+
+def test_ridge_removal_no_quadratic_term(capsys):
+    def fn(X, y, X_test, y_test, l2):
+        e_t, h, step = _ridge_pieces(X, y, X_test, y_test, l2)
+        return -2 * e_t[:, None] * step / (1 - h)
+
+    expect_fail(check_ridge_removal, fn, capsys, "add d^2")
+
+
+def test_ridge_removal_penalised_intercept(capsys):
+    def fn(X, y, X_test, y_test, l2):
+        return ridge_removal_correct(X, y, X_test, y_test, l2, intercept_penalised=True)
+
+    expect_fail(check_ridge_removal, fn, capsys, "intercept")
+
+
+def test_ridge_removal_sign(capsys):
+    expect_fail(check_ridge_removal, lambda *a: -ridge_removal_correct(*a), capsys,
+                "sign is off")

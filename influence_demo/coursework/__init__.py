@@ -19,12 +19,17 @@ code. Each checker returns ``True`` or ``False``, so it can also be used in an `
 - :func:`check_self_influence`: ``fn(X, y, theta, l2)`` returns the self-influences,
   shape (n,) (chapter :ref:`mislabeled`);
 - :func:`check_hvp`: ``fn(X, y, theta, l2, V)`` returns ``H @ V`` (chapter :ref:`solvers`);
+- :func:`check_ridge_removal`: ``fn(X, y, X_test, y_test, l2)`` returns the exact change in
+  each test loss when each training point of ridge regression is removed, shape (m, n)
+  (chapter :ref:`own_model`);
 - :func:`check_mlp_hvp`: ``fn(X, y, theta, n_hidden, l2, V)`` returns the exact ``H @ V`` of a
   one-hidden-layer network, by the R-operator (chapter :ref:`neural_network`);
 - :func:`check_lds`: ``fn(scores, masks, losses)`` returns the linear datamodeling score of
-  every test point, shape (m,) (chapter :ref:`lds`).
+  every test point, shape (m,) (chapter :ref:`lds`);
 - :func:`check_datainf`: ``fn(G, G_test, mu)`` returns DataInf's (m, n) influence for one
-  block of parameters (chapter :ref:`approximations`).
+  block of parameters (chapter :ref:`approximations`);
+- :func:`check_chunked_hessian`: ``fn(chunks, theta, l2)`` returns the Hessian of L2
+  logistic regression as a sum over chunks of rows (chapter :ref:`cluster`).
 
 The checkers of a chapter live in the module of that name (``coursework.least_squares``,
 ...); all of them run on :mod:`influence_demo.coursework.harness`, and draw their random
@@ -51,12 +56,14 @@ False
 """
 
 from .approximations import check_datainf
+from .cluster import check_chunked_hessian
 from .digits_influence import check_loo_onestep
 from .lds import check_lds
 from .least_squares import check_loo_ols
 from .logistic_cg import check_cg, check_logistic_grad
 from .mislabeled import check_self_influence
 from .neural_network import check_mlp_hvp
+from .own_model import check_ridge_removal
 from .solvers import check_hvp
 
 __all__ = [
@@ -69,4 +76,6 @@ __all__ = [
     "check_mlp_hvp",
     "check_lds",
     "check_datainf",
+    "check_chunked_hessian",
+    "check_ridge_removal",
 ]

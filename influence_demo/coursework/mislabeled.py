@@ -58,7 +58,7 @@ def check_self_influence(fn):
     .. math::
 
         \mathcal I_{\text{up,loss}}(z_i, z_i) = -\nabla L(z_i,\hat\theta)^\top H^{-1}
-        \nabla L(z_i,\hat\theta), \qquad
+        \nabla L(z_i,\hat\theta), \\
         H = X^\top\operatorname{diag}\bigl(\sigma(s)(1-\sigma(s))\bigr)X + \lambda I,
 
     shape (n,): one number per training point, never positive. The exercise of the
