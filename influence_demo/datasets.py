@@ -156,7 +156,7 @@ def load_digits_pair(a=1, b=7, test_fraction=0.3, rng=0):
 
     Pixels are scaled from 0..16 to [0, 1]. Label 1 is digit ``b``, label 0 is digit
     ``a``. The split is stratified by nothing but a seeded permutation. Used in the
-    chapters :ref:`digits_influence`, :ref:`mislabeled` and :ref:`solvers`.
+    chapters :ref:`digits_influence`, :ref:`mislabeled`, :ref:`solvers` and :ref:`sol-lissa`.
 
     Needs scikit-learn (a dependency of the book, not of this package).
 
