@@ -13,7 +13,7 @@ code. Each checker returns ``True`` or ``False``, so it can also be used in an `
 - :func:`check_logistic_grad`: ``fn(X, y, theta)`` returns the per-example gradients of the
   logistic loss, shape (n, p) (chapter :ref:`logistic_cg`);
 - :func:`check_cg`: ``fn(matvec, b, rtol, maxiter)`` returns ``x`` with ``A x = b``
-  (chapter :ref:`logistic_cg`);
+  (chapter :ref:`cg_steps`);
 - :func:`check_loo_onestep`: ``fn(X, y, theta, l2)`` returns the one-step Newton LOO
   parameters of logistic regression, shape (n, p) (chapter :ref:`digits_influence`);
 - :func:`check_self_influence`: ``fn(X, y, theta, l2)`` returns the self-influences,
