@@ -295,7 +295,7 @@ for key, value in digits_timing.items():
 #
 # CG needed {glue:text}`sol-digits-cg-iters` iterations for a problem with $p$ =
 # {glue:text}`sol-p`. In exact arithmetic CG stops after at most as many iterations as $H$
-# has *distinct* eigenvalues, hence at most $p$ ({ref}`logistic_cg` derives this). Here
+# has *distinct* eigenvalues, hence at most $p$ ({ref}`cg_steps` derives this). Here
 # {glue:text}`sol-n-at-l2` eigenvalues coincide, the right-hand sides have no component
 # along them, and most of the others are bunched just above them, so CG behaves as if $H$
 # had far fewer distinct eigenvalues: the worst-case bound of the next section allows
@@ -632,7 +632,7 @@ for key, value in cond_numbers.items():
 # {glue:text}`sol-cond-max-kappa:.0e`, less than {glue:text}`sol-cond-max-frac` of the
 # bound. From $\kappa \approx$ {glue:text}`sol-cond-over-p-kappa:.0e` on, CG needs *more*
 # than $p$ = {glue:text}`sol-cond-p` iterations, for every row order: the "at most $p$
-# steps" of exact arithmetic ({ref}`logistic_cg`) does not survive rounding, because the
+# steps" of exact arithmetic ({ref}`cg_steps`) does not survive rounding, because the
 # search directions slowly lose their $H$-orthogonality. The package's `cg` therefore
 # defaults, like scipy's, to `maxiter = 10 * p`, and warns if it stops short.
 #
