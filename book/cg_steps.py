@@ -14,7 +14,7 @@
 
 # %% [markdown]
 # (cg_steps)=
-# # Conjugate gradient: why at most $p$ steps
+# # Conjugate gradient: at most one step per parameter
 #
 # In {ref}`logistic_cg` the source notebook computed the influence of three points twice,
 # by inverting the $2 \times 2$ Hessian and by conjugate gradient (CG) on Hessian-vector
