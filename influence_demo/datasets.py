@@ -43,7 +43,7 @@ def ols_seed_data():
 def tiny_logistic_data():
     """The three training points and one test point of source notebook 001.
 
-    Used in the chapter :ref:`logistic_cg`.
+    Used in the chapters :ref:`logistic_cg` and :ref:`cg_steps`.
 
     Returns
     -------
@@ -76,7 +76,7 @@ def make_logistic_data(n, p, rng=None, *, signal=1.0, n_test=0):
     :math:`x \sim N(0, I_p)`, :math:`\theta^\star \sim N(0, \text{signal}^2 I_p / p)`
     and :math:`y \sim \text{Bernoulli}(\sigma(x^\top\theta^\star))`, so the classes
     overlap and the unpenalised fit exists for :math:`n \gg p`. Used in the chapter
-    :ref:`logistic_cg`, and by :func:`logistic_problem`.
+    :ref:`cg_steps`, and by :func:`logistic_problem`.
 
     Parameters
     ----------
@@ -156,7 +156,7 @@ def load_digits_pair(a=1, b=7, test_fraction=0.3, rng=0):
 
     Pixels are scaled from 0..16 to [0, 1]. Label 1 is digit ``b``, label 0 is digit
     ``a``. The split is stratified by nothing but a seeded permutation. Used in the
-    chapters :ref:`digits_influence`, :ref:`mislabeled` and :ref:`solvers`.
+    chapters :ref:`digits_influence`, :ref:`mislabeled`, :ref:`solvers` and :ref:`sol-lissa`.
 
     Needs scikit-learn (a dependency of the book, not of this package).
 

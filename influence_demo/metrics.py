@@ -121,7 +121,7 @@ def rel_error(U, U_ref):
 
     Each column is one right-hand side (for example one column of
     :math:`H^{-1} V`), so a solver is judged by its worst column. Used in the chapter
-    :ref:`solvers` to compare CG and LiSSA with the direct solve.
+    :ref:`solvers` and :ref:`sol-lissa` to compare CG and LiSSA with the direct solve.
 
     Parameters
     ----------

@@ -86,7 +86,7 @@ def plot_predicted_vs_actual(
 def plot_cg_residuals(residuals, ax=None, tolerance=None, labels=None):
     """Residual norm against iteration on a log scale, one line per right-hand side.
 
-    Used in the chapter :ref:`logistic_cg`.
+    Used in the chapter :ref:`cg_steps`.
 
     Parameters
     ----------

@@ -10,6 +10,7 @@ from influence_demo.coursework import (
     check_datainf,
     check_hvp,
     check_lds,
+    check_lissa,
     check_logistic_grad,
     check_loo_ols,
     check_loo_onestep,
@@ -471,13 +472,76 @@ def test_loo_onestep_transposed(capsys):
 
 
 # --------------------------------------------------------------------------------------
+# check_lissa
+# --------------------------------------------------------------------------------------
+
+
+def lissa_correct(matvec, V, scale, damping, depth):
+    U = V.copy()
+    for _ in range(depth):
+        U = V + U - (matvec(U) + damping * U) / scale
+    return U / scale
+
+
+def test_lissa_correct(capsys):
+    expect_pass(check_lissa, lissa_correct, capsys)
+
+
+def test_lissa_agrees_with_the_package():
+    from influence_demo import LogisticRegression, lissa
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(40, 3))
+    y = (rng.uniform(size=40) < 0.5).astype(float)
+    model = LogisticRegression(l2=0.5).fit(X, y)
+    v = rng.normal(size=3)
+    u_pkg, _ = lissa(model, X, y, v, scale=30.0, damping=0.1, depth=25, warn=False)
+    u = lissa_correct(model.hvp_operator(X, y), v, 30.0, 0.1, 25)
+    np.testing.assert_allclose(u, u_pkg, rtol=1e-12)
+
+
+def test_lissa_not_divided_by_scale(capsys):
+    expect_fail(check_lissa, lambda m, V, s, d, J: s * lissa_correct(m, V, s, d, J), capsys,
+                "case 1 of 7", "divide the last iterate by the scale")
+
+
+def test_lissa_one_step_short(capsys):
+    expect_fail(check_lissa, lambda m, V, s, d, J: lissa_correct(m, V, s, d, max(J - 1, 0)),
+                capsys, "case 1 of 7", "one step short")
+
+
+def test_lissa_one_step_too_many(capsys):
+    expect_fail(check_lissa, lambda m, V, s, d, J: lissa_correct(m, V, s, d, J + 1), capsys,
+                "case 1 of 7", "one step too many")
+
+
+def test_lissa_damping_missing(capsys):
+    expect_fail(check_lissa, lambda m, V, s, d, J: lissa_correct(m, V, s, 0.0, J), capsys,
+                "case 3 of 7", "the damping is missing")
+
+
+def test_lissa_damping_sign(capsys):
+    expect_fail(check_lissa, lambda m, V, s, d, J: lissa_correct(m, V, s, -d, J), capsys,
+                "case 3 of 7", "wrong sign")
+
+
+def test_lissa_vectors_only(capsys):
+    def fn(matvec, V, scale, damping, depth):
+        if V.ndim != 1:
+            raise ValueError("one vector only")
+        return lissa_correct(matvec, V, scale, damping, depth)
+
+    expect_fail(check_lissa, fn, capsys, "case 2 of 7", "raised ValueError", "shape (p, k)")
+
+
+# --------------------------------------------------------------------------------------
 # Properties of every checker
 # --------------------------------------------------------------------------------------
 
 CHECKERS = [
     check_loo_ols, check_logistic_grad, check_hvp, check_cg, check_self_influence,
     check_loo_onestep, check_mlp_hvp, check_lds, check_datainf, check_chunked_hessian,
-    check_ridge_removal,
+    check_ridge_removal, check_lissa,
 ]
 
 

@@ -13,12 +13,14 @@ code. Each checker returns ``True`` or ``False``, so it can also be used in an `
 - :func:`check_logistic_grad`: ``fn(X, y, theta)`` returns the per-example gradients of the
   logistic loss, shape (n, p) (chapter :ref:`logistic_cg`);
 - :func:`check_cg`: ``fn(matvec, b, rtol, maxiter)`` returns ``x`` with ``A x = b``
-  (chapter :ref:`logistic_cg`);
+  (chapter :ref:`cg_steps`);
 - :func:`check_loo_onestep`: ``fn(X, y, theta, l2)`` returns the one-step Newton LOO
   parameters of logistic regression, shape (n, p) (chapter :ref:`digits_influence`);
 - :func:`check_self_influence`: ``fn(X, y, theta, l2)`` returns the self-influences,
   shape (n,) (chapter :ref:`mislabeled`);
 - :func:`check_hvp`: ``fn(X, y, theta, l2, V)`` returns ``H @ V`` (chapter :ref:`solvers`);
+- :func:`check_lissa`: ``fn(matvec, V, scale, damping, depth)`` returns the LiSSA estimate
+  of ``(H + damping I)^{-1} V`` after ``depth`` full-batch steps (chapter :ref:`sol-lissa`);
 - :func:`check_ridge_removal`: ``fn(X, y, X_test, y_test, l2)`` returns the exact change in
   each test loss when each training point of ridge regression is removed, shape (m, n)
   (chapter :ref:`own_model`);
@@ -60,6 +62,7 @@ from .cluster import check_chunked_hessian
 from .digits_influence import check_loo_onestep
 from .lds import check_lds
 from .least_squares import check_loo_ols
+from .lissa import check_lissa
 from .logistic_cg import check_cg, check_logistic_grad
 from .mislabeled import check_self_influence
 from .neural_network import check_mlp_hvp
@@ -70,6 +73,7 @@ __all__ = [
     "check_loo_ols",
     "check_logistic_grad",
     "check_hvp",
+    "check_lissa",
     "check_cg",
     "check_self_influence",
     "check_loo_onestep",

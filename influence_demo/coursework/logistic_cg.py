@@ -1,4 +1,8 @@
-r"""The checkers of the chapter :ref:`logistic_cg`: per-example gradients and conjugate gradient."""
+r"""The checkers of two chapters.
+
+Per-example gradients of the logistic loss (:ref:`logistic_cg`) and conjugate gradient
+(:ref:`cg_steps`).
+"""
 
 from dataclasses import dataclass
 
@@ -68,8 +72,8 @@ def check_logistic_grad(fn):
 
     The student's ``fn(X, y, theta)`` returns the array whose row ``i`` is
     :math:`\nabla_\theta L(z_i,\theta) = (\sigma(x_i^\top\theta) - y_i)\,x_i`, shape
-    (n, p), for labels ``y`` in {0, 1} and without any penalty. The first exercise of the
-    chapter :ref:`logistic_cg`.
+    (n, p), for labels ``y`` in {0, 1} and without any penalty. The coursework exercise of
+    the chapter :ref:`logistic_cg`.
 
     Parameters
     ----------
@@ -234,8 +238,8 @@ def check_cg(fn):
     positive definite :math:`A` that it only sees through ``matvec(v) = A @ v`` (``v`` and
     ``b`` of shape (p,)). It starts from :math:`x_0 = 0`, stops when
     :math:`\lVert b - Ax\rVert_2 \le \mathrm{rtol}\,\lVert b\rVert_2` or after ``maxiter``
-    iterations, and returns ``x`` (or scipy's ``(x, info)``). The second exercise of the
-    chapter :ref:`logistic_cg`.
+    iterations, and returns ``x`` (or scipy's ``(x, info)``). The coursework exercise of the
+    chapter :ref:`cg_steps`.
 
     A case passes when :math:`\lVert b - Ax\rVert_2 \le 10\,\mathrm{rtol}\,\lVert b\rVert_2`
     (up to rounding), ``matvec`` is called at most ``maxiter + 2`` times, and, in the case
