@@ -80,7 +80,7 @@ plt.close(fig)
 #
 # - Students and practitioners who have met influence functions in a paper or a library and
 #   want to know exactly what the numbers mean and when to trust them.
-# - Instructors: every chapter ends with exercises with executed solutions; ten chapters
+# - Instructors: every chapter ends with exercises with executed solutions; twelve chapters
 #   have one sized for coursework, and the package ships automatic checkers for them
 #   ({ref}`course`).
 #

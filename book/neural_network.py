@@ -639,7 +639,7 @@ glue("nn-r-tracin", r2(pearson(grads, warm)), display=False)
 # scored points, one change per row:
 #
 # - **solver error**: an iterative inverse-Hessian-vector product against the direct solve,
-#   CG with the tolerance of {ref}`solvers` and LiSSA with its default depth and scale but
+#   CG with the tolerance of {ref}`solvers` and LiSSA ({ref}`sol-lissa`) with its default depth and scale but
 #   mini-batches of 20 points, as libraries use it;
 # - **finite step**: the influence estimate against the linearised PBRF, whose only
 #   difference from it is that removal is $\epsilon = -1$, not infinitesimal;
@@ -1031,7 +1031,7 @@ assert r_warm_small > 0.999
 #
 # Fit the network with $\lambda = 0.1$. What is the smallest eigenvalue of $H$ at the new
 # minimum? Is $H$ still positive definite? What happens to the conditioning, and so to CG
-# and LiSSA ({ref}`solvers`)?
+# and LiSSA ({ref}`solvers`, {ref}`sol-lissa`)?
 # ```
 #
 # ```{solution-start} ex-nn-3
