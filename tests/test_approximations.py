@@ -32,12 +32,7 @@ from influence_demo.approximations import _margin_gradients as margin_gradients
 from influence_demo.approximations import arnoldi_eigenpairs, layer_slices
 from influence_demo.kfac import logit_residuals, network_layers
 
-
-def three_class(n=30, d=3, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
-    y = np.argmax(X @ rng.normal(size=(d, 3)) + rng.normal(size=(n, 3)), axis=1)
-    return X, y
+from three_class import three_class
 
 
 @pytest.fixture(scope="module")

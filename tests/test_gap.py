@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from scipy.optimize import minimize
+from scipy.special import logsumexp
 
 from influence_demo import add_intercept, influence_params
 from influence_demo.gap import compare, linearized_pbrf
@@ -10,17 +11,7 @@ from influence_demo.nn import MLPClassifier, SoftmaxRegression, softmax
 from influence_demo.pbrf import pbrf
 from influence_demo.retrain import retrain
 
-
-def _lse(Z):
-    m = Z.max(axis=1)
-    return m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
-
-
-def data(n=30, d=3, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
-    y = np.argmax(X @ rng.normal(size=(d, 3)) + rng.normal(size=(n, 3)), axis=1)
-    return X, y
+from three_class import three_class as data
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +53,7 @@ def test_linearized_pbrf_is_leave_one_out_of_the_linearised_network(mlp):
     delta = res.params[0] - model.theta_
     Z = model.logits(X[:2]) + model.jacobian(X[:2]) @ delta
     F = model.logits(X[:2])
-    expected = (_lse(Z) - Z[[0, 1], y[:2]]) - (_lse(F) - F[[0, 1], y[:2]])
+    expected = (logsumexp(Z, axis=1) - Z[[0, 1], y[:2]]) - (logsumexp(F, axis=1) - F[[0, 1], y[:2]])
     np.testing.assert_allclose(res.loss_change[:, 0], expected, rtol=1e-12, atol=1e-14)
 
 

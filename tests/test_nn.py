@@ -18,12 +18,7 @@ from influence_demo.nn import (
     softmax,
 )
 
-
-def three_class_data(n=30, d=3, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
-    y = np.argmax(X @ rng.normal(size=(d, 3)) + rng.normal(size=(n, 3)), axis=1)
-    return X, y
+from three_class import three_class as three_class_data
 
 
 @pytest.fixture(params=["softmax", "mlp"])

@@ -3,23 +3,14 @@
 import numpy as np
 import pytest
 from scipy.linalg import solve
+from scipy.special import logsumexp
 
 from influence_demo import add_intercept
 from influence_demo.nn import MLPClassifier, SoftmaxRegression, softmax
 from influence_demo.pbrf import pbrf
 from influence_demo.retrain import retrain
 
-
-def _lse(Z):
-    m = Z.max(axis=1)
-    return m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
-
-
-def data(n=30, d=3, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
-    y = np.argmax(X @ rng.normal(size=(d, 3)) + rng.normal(size=(n, 3)), axis=1)
-    return X, y
+from three_class import three_class as data
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +23,8 @@ def pbrf_objective(model, X, y, m, theta, damping, epsilon):
     """The PBRF objective written with the Bregman divergence itself (no soft-target identity)."""
     F, F_hat = model.logits(X, theta), model.logits(X)
     P_hat = softmax(F_hat)
-    ell = _lse(F) - F[np.arange(len(y)), y]
-    ell_hat = _lse(F_hat) - F_hat[np.arange(len(y)), y]
+    ell = logsumexp(F, axis=1) - F[np.arange(len(y)), y]
+    ell_hat = logsumexp(F_hat, axis=1) - F_hat[np.arange(len(y)), y]
     grad_hat = P_hat - np.eye(F.shape[1])[y]
     bregman = ell - ell_hat - np.einsum("nc,nc->n", grad_hat, F - F_hat)
     d = theta - model.theta_
